@@ -1,0 +1,35 @@
+# The two set-up commands: `make demo` (the main job on the embedded default), `make test` (the suite).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint unit integration dev-up clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+dev-up: $(STAMP)
+	$(BIN)/harness dev up
+
+demo: $(STAMP)
+	$(BIN)/harness demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -m unit
+
+integration: dev-up
+	$(BIN)/pytest -m integration
+
+test: lint dev-up
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,81 @@
+"""Shared by the shadow benchmarks: throwaway vhosts, realistic compute messages, percentiles."""
+
+import signal
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER, local_management
+from harness.sandbox.compute_api import instance_primitive
+
+CONTROL_EXCHANGE = "nova"
+HOST = "cmp-1"
+
+
+def url_for(vhost: str) -> str:
+    """The local administrator's AMQP URL for a vhost."""
+    return f"amqp://{LOCAL_USER}:{LOCAL_PASSWORD}@127.0.0.1:5672/{vhost}"
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextmanager
+def throwaway_vhosts(*roles: str) -> Iterator[dict[str, str]]:
+    """One fresh vhost per role (role -> vhost name), deleted on exit, Ctrl-C and SIGTERM too."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    admin = local_management()
+    run = uuid.uuid4().hex[:8]
+    made: dict[str, str] = {}
+    try:
+        for role in roles:
+            made[role] = f"bench.{run}.{role}"
+            admin.create_vhost(made[role])
+            admin.set_permissions(made[role], LOCAL_USER)
+        yield made
+    finally:
+        for vhost in made.values():
+            admin.delete_vhost(vhost)
+
+
+def instance(index: int) -> dict[str, Any]:
+    """An Instance primitive of about 2 KB, shaped as nova's API sends it to a compute host."""
+    row: dict[str, Any] = {
+        "uuid": str(uuid.UUID(int=index)), "display_name": f"bench-{index}",
+        "user_id": uuid.uuid4().hex, "project_id": uuid.uuid4().hex, "host": HOST,
+        "node": HOST, "vm_state": "building", "task_state": "scheduling", "power_state": 0,
+        "image_ref": str(uuid.uuid4()), "memory_mb": 2048, "vcpus": 2, "root_gb": 20,
+    }
+    primitive = instance_primitive(row)
+    data = primitive["nova_object.data"]
+    data["metadata"] = {f"key{i}": f"value-{i}-{uuid.uuid4().hex}" for i in range(12)}
+    data["system_metadata"] = {"image_base_image_ref": row["image_ref"],
+                               "image_disk_format": "qcow2", "image_min_disk": "1",
+                               "image_container_format": "bare", "owner_user_name": "bench"}
+    data["info_cache"] = {"network_info": "[]", "instance_uuid": row["uuid"]}
+    return primitive
+
+
+def build_kwargs(index: int) -> dict[str, Any]:
+    """build_and_run_instance's arguments, as the sandbox's compute API casts them."""
+    return {"instance": instance(index), "image": {"id": str(uuid.uuid4())},
+            "request_spec": None, "filter_properties": {}, "accel_uuids": [],
+            "admin_password": None, "injected_files": [], "requested_networks": None,
+            "security_groups": None, "block_device_mapping": [], "node": HOST, "limits": {},
+            "host_list": []}
+
+
+def context(index: int) -> dict[str, Any]:
+    """A request context as nova packs it, `_context_*` keys on the wire."""
+    return {"request_id": f"req-{uuid.uuid4()}", "user_id": uuid.uuid4().hex,
+            "project_id": uuid.uuid4().hex, "roles": ["member", "reader"],
+            "is_admin": False, "read_deleted": "no", "timestamp": f"2025-01-01T00:00:{index % 60}"}
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which `fraction` of `values` fall (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]

@@ -1,0 +1,1 @@
+"""Vault/OpenBao-issued credentials for shards: scoped, delivered to the shard alone, revoked."""

@@ -1,0 +1,26 @@
+"""The broker a shard connects to, and the transport_url it gets."""
+
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urlsplit
+
+
+@dataclass(frozen=True)
+class BusTarget:
+    """The cloud's broker: where it listens, its production vhost, the names oslo uses."""
+
+    url: str
+    control_exchange: str = "nova"
+    topic: str = "compute"
+
+    @property
+    def production_vhost(self) -> str:
+        """The vhost the cloud's URL selects ("/" when it names none)."""
+        path = urlsplit(self.url).path
+        return unquote(path[1:]) if len(path) > 1 else "/"
+
+    def transport_url(self, username: str, password: str, vhost: str) -> str:
+        """An oslo.messaging transport_url logging in as an issued user to a vhost."""
+        parts = urlsplit(self.url)
+        port = parts.port or (5671 if parts.scheme == "amqps" else 5672)
+        login = f"{quote(username, safe='')}:{quote(password, safe='')}"
+        return f"rabbit://{login}@{parts.hostname}:{port}/{quote(vhost, safe='')}"

@@ -1,0 +1,75 @@
+"""The pki secrets engine: a CA for shards, one role per shard pinned to its host name."""
+
+from dataclasses import dataclass
+
+import hvac
+
+from credentials.client import call_vault
+from credentials.errors import VaultDenied
+from credentials.leases import Lease, lease_from
+
+CA_COMMON_NAME = "shadow-harness shard CA"
+CA_TTL = "87600h"
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A short-lived certificate with its key and the chain to trust."""
+
+    certificate: str
+    private_key: str
+    issuing_ca: str
+    serial: str
+    lease: Lease
+
+
+def ensure_root_ca(client: hvac.Client, mount: str) -> bool:
+    """Generate the mount's internal root CA unless it has one; True when it was created."""
+    try:
+        existing = call_vault(client.url, lambda: client.list(f"{mount}/issuers"))
+    except VaultDenied:  # no issuer yet reads as "no such path"
+        existing = None
+    if existing and existing.get("data", {}).get("keys"):
+        return False
+    call_vault(client.url, lambda: client.secrets.pki.generate_root(
+        "internal", CA_COMMON_NAME, extra_params={"ttl": CA_TTL, "key_type": "ec"},
+        mount_point=mount,
+    ))
+    return True
+
+
+def create_role(client: hvac.Client, mount: str, name: str, host: str, ttl: int, max_ttl: int
+                ) -> None:
+    """A role that can only issue certificates whose name is exactly this host, with a lease."""
+    params = {
+        "allowed_domains": [host], "allow_bare_domains": True, "allow_subdomains": False,
+        "allow_localhost": False, "allow_ip_sans": False, "enforce_hostnames": True,
+        "server_flag": True, "client_flag": True, "key_type": "ec", "key_bits": 256,
+        "ttl": ttl, "max_ttl": max_ttl, "generate_lease": True, "no_store": False,
+    }
+    call_vault(client.url, lambda: client.secrets.pki.create_or_update_role(
+        name, extra_params=params, mount_point=mount
+    ))
+
+
+def delete_role(client: hvac.Client, mount: str, name: str) -> None:
+    """Delete a role (certificates issued stay valid until revoked or expired)."""
+    call_vault(client.url, lambda: client.secrets.pki.delete_role(name, mount_point=mount))
+
+
+def issue(client: hvac.Client, mount: str, role: str, host: str, ttl: int) -> Certificate:
+    """A certificate with CN = host, under a lease whose revocation puts it on the CRL."""
+    answer = call_vault(client.url, lambda: client.secrets.pki.generate_certificate(
+        role, host, extra_params={"ttl": ttl}, mount_point=mount
+    ))
+    data = answer["data"]
+    return Certificate(
+        str(data["certificate"]), str(data["private_key"]), str(data["issuing_ca"]),
+        str(data["serial_number"]), lease_from(answer, "pki"),
+    )
+
+
+def is_revoked(client: hvac.Client, mount: str, serial: str) -> bool:
+    """Whether the CA has revoked a certificate (it is on the CRL)."""
+    answer = call_vault(client.url, lambda: client.read(f"{mount}/cert/{serial}"))
+    return bool(answer and int(answer["data"].get("revocation_time") or 0) > 0)

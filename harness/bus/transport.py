@@ -1,0 +1,132 @@
+"""A transport: one broker URL and control exchange, a thread-safe publisher, a reply waiter."""
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import kombu
+
+from harness.bus import envelope, topology
+from harness.bus.replies import ReplyWaiter
+from harness.errors import InfrastructureError
+
+CONNECT_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """What the transport just published: for recording effects (kind: call, cast, fanout,
+    reply, notification), the inner message before its envelope."""
+
+    kind: str
+    exchange: str
+    routing_key: str
+    message: dict[str, Any]
+
+
+Observer = Callable[[SentMessage], None]
+
+
+def connect(url: str, heartbeat: float = 0) -> kombu.Connection:
+    """An open kombu connection; InfrastructureError (password masked) when the broker is away."""
+    connection = kombu.Connection(url, heartbeat=heartbeat)
+    try:
+        connection.ensure_connection(max_retries=CONNECT_RETRIES, interval_start=0.2)
+    except Exception as error:
+        connection.release()
+        raise InfrastructureError(f"RabbitMQ at {connection.as_uri()}: {error}") from None
+    return connection
+
+
+class Publisher:
+    """Publishes enveloped messages on its own connection; safe to share between threads."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._lock = threading.Lock()
+        self._connection: kombu.Connection | None = None
+        self._producer: kombu.Producer | None = None
+
+    def publish(
+        self, body: dict[str, Any], *, exchange: kombu.Exchange, routing_key: str,
+        declare: list[Any] | None = None, expiration: float | None = None,
+    ) -> None:
+        """Publish an enveloped `body` as JSON, delivery mode 2."""
+        with self._lock:
+            if self._producer is None:
+                self._connection = connect(self._url)
+                self._producer = kombu.Producer(self._connection.channel())
+            self._producer.publish(
+                body, exchange=exchange, routing_key=routing_key, serializer="json",
+                delivery_mode=envelope.DELIVERY_MODE,
+                declare=declare or [], expiration=expiration, retry=True,
+                retry_policy={"max_retries": CONNECT_RETRIES, "interval_start": 0.2},
+            )
+
+    def close(self) -> None:
+        """Close the connection (a later publish reopens it)."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.release()
+            self._connection = None
+            self._producer = None
+
+
+class Transport:
+    """One broker vhost and control exchange; hands out connections, a publisher, replies."""
+
+    def __init__(
+        self, url: str, control_exchange: str = topology.DEFAULT_CONTROL_EXCHANGE,
+        transient_queues_ttl: int = topology.TRANSIENT_QUEUES_TTL,
+    ) -> None:
+        self.url = url
+        self.control_exchange = control_exchange
+        self.transient_queues_ttl = transient_queues_ttl
+        self.publisher = Publisher(url)
+        self.observers: list[Observer] = []
+        self._waiter_lock = threading.Lock()
+        self._reply_waiter: ReplyWaiter | None = None
+
+    def connect(self) -> kombu.Connection:
+        """A new connection of its own (for a consumer loop)."""
+        return connect(self.url)
+
+    def exchange_for(self, target: topology.Target) -> str:
+        """The exchange a target's messages use: its own, else the control exchange."""
+        return target.exchange or self.control_exchange
+
+    def send(
+        self, kind: str, message: dict[str, Any], *, exchange: kombu.Exchange, routing_key: str,
+        declare: list[Any] | None = None, expiration: float | None = None,
+    ) -> None:
+        """Publish one inner message in its envelope, then tell the observers."""
+        self.publisher.publish(
+            envelope.encode(message), exchange=exchange, routing_key=routing_key, declare=declare,
+            expiration=expiration,
+        )
+        sent = SentMessage(kind, exchange.name, routing_key, message)
+        for observe in self.observers:
+            observe(sent)
+
+    @property
+    def reply_waiter(self) -> ReplyWaiter:
+        """The transport's one reply queue and the waiter on it (made on first use)."""
+        with self._waiter_lock:
+            if self._reply_waiter is None:
+                self._reply_waiter = ReplyWaiter(connect(self.url), self.transient_queues_ttl)
+            return self._reply_waiter
+
+    def close(self) -> None:
+        """Close every connection this transport opened."""
+        with self._waiter_lock:
+            if self._reply_waiter is not None:
+                self._reply_waiter.close()
+                self._reply_waiter = None
+        self.publisher.close()
+
+    def __enter__(self) -> "Transport":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

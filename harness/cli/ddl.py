@@ -1,0 +1,137 @@
+"""`harness ddl`: expand/contract validation of migrations against database snapshots."""
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from harness.exitcodes import ExitCode
+
+ENGINES = ["mariadb", "mysql", "postgresql", "sqlite"]
+
+
+def _say(message: str) -> None:
+    """Progress lines go to stderr so stdout stays a clean report."""
+    click.echo(f"[ddl] {message}", err=True)
+
+
+def _restore_bar(total: int) -> Callable[[int], None]:
+    """A byte-count progress bar for the restore (a plain label when stderr is not a terminal)."""
+    bar = click.progressbar(length=total, label="[ddl] restoring", file=sys.stderr)
+    bar.__enter__()
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        bar.update(n)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return advance
+
+
+def _emit(text: str, output: str | None) -> None:
+    """Write the report to -o PATH or stdout."""
+    if output:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+        _say(f"report written to {output}")
+    else:
+        click.echo(text)
+
+
+@click.group(name="ddl")
+def command() -> None:
+    """Expand/contract validation of migrations against database snapshots."""
+
+
+@command.command("check")
+@click.option(
+    "--snapshot", required=True, help="mysqldump/pg_dump file (plain or .gz), SQLite file, or URL."
+)
+@click.option(
+    "--migrations",
+    "migrations",
+    required=True,
+    multiple=True,
+    type=click.Path(),
+    help="SQL files by phase or an alembic tree; repeat for several patches (one report each).",
+)
+@click.option(
+    "--engine", type=click.Choice(ENGINES), help="Engine (default: what the snapshot says)."
+)
+@click.option("--old-workload", help="Old code's DB use: SQL file, general log, or cmd:<command>.")
+@click.option("--new-workload", help="New code's DB use: SQL file, general log, or cmd:<command>.")
+@click.option(
+    "--scratch-url",
+    envvar="HARNESS_DDL_SCRATCH_URL",
+    help="Server for scratch databases (default: the engine on 127.0.0.1).",
+)
+@click.option(
+    "--parallel",
+    type=click.IntRange(min=1),
+    help="Patches checked at a time (default: 2, or 1 on one core); each has its own clone.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.pass_context
+def check(
+    ctx: click.Context,
+    snapshot: str,
+    migrations: tuple[str, ...],
+    engine: str | None,
+    old_workload: str | None,
+    new_workload: str | None,
+    scratch_url: str | None,
+    parallel: int | None,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """Apply each patch to a scratch clone of the snapshot; exit 1 when a rule fails."""
+    from ddl_check.check import CheckOptions, run_check
+    from ddl_check.report import RENDERERS
+
+    options = CheckOptions(
+        snapshot, [Path(m) for m in migrations], engine, old_workload, new_workload, scratch_url
+    )
+    if parallel:
+        options.workers = parallel
+    reports = run_check(options, _say, _restore_bar)
+    _emit(RENDERERS[fmt](reports), output)
+    ctx.exit(ExitCode.FINDINGS if any(r.failed for r in reports) else ExitCode.OK)
+
+
+@command.command("lint")
+@click.option(
+    "--migrations", required=True, type=click.Path(), help="SQL files by phase or an alembic tree."
+)
+@click.option("--engine", type=click.Choice(ENGINES), required=True, help="SQL dialect.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.pass_context
+def lint(ctx: click.Context, migrations: str, engine: str, fmt: str, output: str | None) -> None:
+    """Static phase rules only, without a snapshot; exit 1 when a rule fails."""
+    from ddl_check.migrations import load_patch
+    from ddl_check.model import PatchReport
+    from ddl_check.report import RENDERERS
+    from ddl_check.static import check_patch
+
+    patch = load_patch(Path(migrations), engine)
+    report = PatchReport(patch.name, engine, findings=check_patch(patch, engine))
+    _emit(RENDERERS[fmt]([report]), output)
+    ctx.exit(ExitCode.FINDINGS if report.failed else ExitCode.OK)
+
+
+@command.command("rules")
+def rules() -> None:
+    """List every rule: stable code, name, explanation, fix hint."""
+    from ddl_check.rules import CATALOGUE
+    from harness.tables import format_table
+
+    click.echo(
+        format_table(
+            ["code", "name", "severity", "explanation"],
+            [(r.code, r.name, r.severity.value, r.explanation) for r in CATALOGUE.values()],
+        )
+    )

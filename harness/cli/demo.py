@@ -1,0 +1,99 @@
+"""`harness demo`: the main job on the embedded default, a complete shadow session."""
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from harness.bus import memory
+from harness.cli.output import emit_json
+from harness.config import load_cloud
+from harness.exitcodes import ExitCode
+from harness.sessions.model import new_session_id
+from harness.shadow.candidates import CHANGES
+from harness.shadow.embedded import EmbeddedExperiment, Vhosts
+from harness.shadow.publish import publish
+from harness.shadow.report import RENDERERS
+
+CAPS = {"compute": "6.4", "conductor": "3.0"}
+
+
+@contextmanager
+def memory_vhosts(session: str) -> Iterator[Vhosts]:
+    """Vhosts on the in-process broker, forgotten afterwards."""
+    names = [f"demo.{session}.{side}" for side in ("production", "control", "candidate")]
+    try:
+        yield Vhosts(*(memory.url_for(name) for name in names))
+    finally:
+        for name in names:
+            memory.delete_vhost(name)
+
+
+@contextmanager
+def cloud_vhosts(ctx: click.Context, cloud_name: str, session: str) -> Iterator[Vhosts]:
+    """Vhosts of the cloud's own broker, made for the demo and deleted afterwards."""
+    from harness.cloud_clients import CloudClients, bus_user
+    from harness.hollow.cloud_access import bus_url
+
+    cloud = load_cloud(cloud_name, ctx.obj.get("cloud_config"))
+    clients = CloudClients(cloud)
+    base = bus_url(cloud).rsplit("/", 1)[0]
+    names = [f"demo.{session}.{side}" for side in ("production", "control", "candidate")]
+    try:
+        for name in names:
+            clients.management.create_vhost(name)
+            clients.management.set_permissions(name, bus_user(cloud))
+        yield Vhosts(*(f"{base}/{name}" for name in names))
+    finally:
+        for name in names:
+            clients.management.delete_vhost(name)
+
+
+@click.command(name="demo")
+@click.option("--change", type=click.Choice(sorted(CHANGES)), default="resource-accounting",
+              show_default=True, help="How the candidate differs from production.")
+@click.option("--lifecycles", default=20, show_default=True, type=click.IntRange(1, 10_000),
+              help="Instance lifecycles (build, reboot, delete) to mirror.")
+@click.option("--rate", default=20.0, show_default=True, type=click.FloatRange(0.1),
+              help="Lifecycles started per second.")
+@click.option("--no-control", is_flag=True, help="Run without a control shadow (no noise "
+              "subtraction).")
+@click.option("--cloud", "cloud_name", help="Run against this cloud's RabbitMQ instead of the "
+              "in-process broker.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("shadow-report.html"), show_default=True,
+              help="Where to write the HTML report.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def command(ctx: click.Context, change: str, lifecycles: int, rate: float, no_control: bool,
+            cloud_name: str | None, output: Path, as_json: bool) -> None:
+    """Run a complete shadow session with no external service and report the differences.
+
+    A sandbox cloud drives instance lifecycles through a production hollow compute; a control
+    shadow (the same code) and a candidate (production with one behaviour changed) see a mirror
+    of its traffic in vhosts of their own. Exit 1 when unexplained differences are found.
+    """
+    chosen = CHANGES[change]
+    session = new_session_id()
+    vhosts = cloud_vhosts(ctx, cloud_name, session) if cloud_name else memory_vhosts(session)
+    with tempfile.TemporaryDirectory(prefix="harness-demo-") as tmp, vhosts as urls:
+        if no_control:
+            urls.control = None
+        experiment = EmbeddedExperiment(urls, Path(tmp), chosen.shard, session=session,
+                                        progress=lambda line: click.echo(f"demo: {line}",
+                                                                         err=True))
+        book = experiment.run(lifecycles, rate)
+        report = publish(Path(tmp), session, experiment.host, caps=CAPS,
+                         title=f"candidate change: {change} ({chosen.description})")
+    output.write_text(RENDERERS["html"](report))
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        click.echo(RENDERERS["text"](report), nl=False)
+        click.echo(f"production traffic: {lifecycles} lifecycles, {book.failure_count()} "
+                   "operations failed; "
+                   f"HTML report: {output}")
+    if report.failed:
+        ctx.exit(ExitCode.FINDINGS)

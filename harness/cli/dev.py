@@ -1,0 +1,102 @@
+"""`harness dev up | down | status`: the real local cloud for development and tests."""
+
+from typing import Any
+
+import click
+
+from harness.cli.output import emit_json, json_option
+from harness.dev.base_image import base_image_tag, ensure_base_image
+from harness.dev.local_cloud import prepare_local_cloud, seed_local_secrets, write_local_cloud
+from harness.dev.services import all_services
+from harness.dev.services.docker_engine import bridge_exists, docker_client
+from harness.dev.state import DevState
+from harness.exitcodes import ExitCode
+from harness.tables import format_table
+
+
+@click.group(name="dev")
+def command() -> None:
+    """A real local cloud on loopback: RabbitMQ, MariaDB, PostgreSQL, OpenBao, Docker."""
+
+
+def _status_rows() -> list[dict[str, Any]]:
+    """Probe every service without changing anything."""
+    rows = []
+    for service in all_services():
+        probe = service.probe()
+        rows.append({"service": service.name, "address": service.address,
+                     "answering": probe.answering, "version": probe.version,
+                     "detail": probe.detail})
+    return rows
+
+
+def _print_status(rows: list[dict[str, Any]], as_json: bool, extra: dict[str, Any]) -> None:
+    if as_json:
+        emit_json({"services": rows, **extra})
+        return
+    table = [[r["service"], r["address"], "yes" if r["answering"] else "NO", r["version"],
+              r["detail"]] for r in rows]
+    click.echo(format_table(["service", "address", "answering", "version", "detail"], table))
+    for key, value in extra.items():
+        click.echo(f"{key}: {value}")
+
+
+@command.command()
+@click.option("--no-image", is_flag=True, help="Skip building the base image for shards.")
+@json_option
+def up(no_image: bool, as_json: bool) -> None:
+    """Start what is missing (idempotent), build the base image, write the `local` cloud."""
+    state = DevState.load()
+    for service in all_services():
+        click.echo(f"dev up: {service.name} ...", err=True)
+        record = service.ensure()
+        if record is not None:
+            state.started[service.name] = record
+            state.save()
+    extra: dict[str, Any] = {}
+    if not no_image:
+        click.echo("dev up: base image (debootstrap on first run, a minute) ...", err=True)
+        tag, built = ensure_base_image(docker_client())
+        extra["base_image"] = f"{tag} ({'built' if built else 'cached'})"
+    seed_local_secrets()
+    extra["clouds_yaml"] = str(write_local_cloud())
+    click.echo("dev up: Vault engines, policies and roles for the local cloud ...", err=True)
+    extra["vault_bootstrap"] = ", ".join(prepare_local_cloud()) or "already configured"
+    _print_status(_status_rows(), as_json, extra)
+
+
+@command.command()
+def down() -> None:
+    """Stop only what `dev up` started; services that were already running stay."""
+    state = DevState.load()
+    by_name = {s.name: s for s in all_services()}
+    for name, record in reversed(list(state.started.items())):
+        click.echo(f"dev down: stopping {name}", err=True)
+        by_name[name].stop(record)
+        del state.started[name]
+        state.save()
+
+
+@command.command()
+@json_option
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Show each service, its address, whether it answers, its version; exit 3 if one is down."""
+    rows = _status_rows()
+    extra: dict[str, Any] = {"docker0_bridge": bridge_exists()}
+    if any(r["service"] == "docker" and r["answering"] for r in rows):
+        tag = base_image_tag()
+        extra["base_image"] = tag if _image_present(tag) else f"{tag} (missing)"
+    _print_status(rows, as_json, extra)
+    if not all(r["answering"] for r in rows):
+        ctx.exit(ExitCode.INFRASTRUCTURE)
+
+
+def _image_present(tag: str) -> bool:
+    import docker.errors
+
+    try:
+        docker_client().images.get(tag)
+    except docker.errors.ImageNotFound:
+        return False
+    return True

@@ -1,0 +1,200 @@
+"""`harness shadow start | status | stop | report`: shadow sessions against a real cloud."""
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from harness.atomic import write_json
+from harness.cli.output import emit_json, json_option
+from harness.config import load_cloud
+from harness.dev.process import spawn, terminate
+from harness.errors import InfrastructureError, UsageError
+from harness.exitcodes import ExitCode
+from harness.hollow.foreground import stop_on_signals
+from harness.paths import private_dir
+from harness.procinfo import start_time
+from harness.sessions import SessionStore
+from harness.sessions.model import new_session_id
+from harness.sessions.teardown import teardown
+from harness.shadow.compare import IgnoreRules
+from harness.shadow.compare.comparison import Thresholds
+from harness.shadow.publish import publish
+from harness.shadow.records import read_counters
+from harness.shadow.report import RENDERERS
+from harness.shadow.session import ShadowDriver, ShadowRequest, new_session, records_dir
+from harness.shadow.sources import ShardSource
+from harness.tables import format_table
+
+REQUEST_FILE = "request.json"
+START_TIMEOUT = 120.0
+
+
+@click.group(name="shadow")
+def command() -> None:
+    """Shadow sessions: mirror a production host's traffic to a candidate and compare."""
+
+
+def _duration(text: str | None) -> float | None:
+    """`90`, `90s`, `15m` or `2h` in seconds."""
+    if text is None:
+        return None
+    units = {"s": 1, "m": 60, "h": 3600}
+    number, unit = (text[:-1], text[-1]) if text[-1] in units else (text, "s")
+    try:
+        return float(number) * units[unit]
+    except ValueError:
+        raise UsageError(f"--duration {text!r}: use seconds or a number with s, m or h") from None
+
+
+@command.command()
+@click.option("--cloud", "cloud_name", required=True, help="Cloud (from clouds.yaml).")
+@click.option("--of", "production_host", required=True, help="The production host to shadow.")
+@click.option("--candidate", required=True,
+              help="hollow, hollow:CHANGE, image:NAME or cmd:COMMAND.")
+@click.option("--control", help="The same build as production, to learn noise from.")
+@click.option("--sample", default=1.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Fraction of instances mirrored (consistent per instance).")
+@click.option("--duration", help="Stop by itself after this long (e.g. 90s, 15m, 1h).")
+@click.option("--responders", type=click.Path(dir_okay=False, exists=True),
+              help="YAML rules answering the shadows' calls (default: echo conductor calls).")
+@json_option
+@click.pass_context
+def start(ctx: click.Context, cloud_name: str, production_host: str, candidate: str,
+          control: str | None, sample: float, duration: str | None, responders: str | None,
+          as_json: bool) -> None:
+    """Start a session; it runs in the background until `shadow stop` or its duration."""
+    load_cloud(cloud_name, ctx.obj["cloud_config"])  # a bad cloud fails here, not in the driver
+    for value, option in ((candidate, "--candidate"), (control, "--control")):
+        if value:
+            ShardSource.parse(value, option)
+    request = ShadowRequest(cloud_name, production_host, candidate, control, sample,
+                            _duration(duration), responders, ctx.obj["cloud_config"])
+    session_id = new_session_id()
+    store = SessionStore()
+    session = new_session(request, session_id)
+    store.save(session)
+    root = records_dir(session_id)
+    write_json(root / REQUEST_FILE, session.info["request"])
+    driver = spawn([sys.executable, "-m", "harness", "shadow", "run", session_id],
+                   root / "driver.log")
+    _wait_running(store, session_id, driver, root)
+    if as_json:
+        emit_json({"session": session_id, "records": str(root)})
+    else:
+        click.echo(f"shadow session {session_id} of {production_host} running; "
+                   f"`harness shadow status {session_id}`, `harness shadow stop {session_id}`")
+
+
+def _wait_running(store: SessionStore, session_id: str, driver: int, root: Path) -> None:
+    """Wait until the driver reports the session running; its failure is the command's."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        states = [s.state for s in store.all() if s.id == session_id]
+        if states and states[0] == "running":
+            return
+        if start_time(driver) is None:
+            lines = (root / "driver.log").read_text().strip().splitlines() or ["no output"]
+            errors = [line for line in lines if line.startswith("harness: error:")]
+            raise InfrastructureError(
+                f"the shadow session did not start: {(errors or lines)[-1]}")
+        time.sleep(0.2)
+    raise InfrastructureError(f"the shadow session did not start in {START_TIMEOUT:.0f}s; "
+                              f"see {root / 'driver.log'}")
+
+
+@command.command(hidden=True)
+@click.argument("session_id")
+def run(session_id: str) -> None:
+    """The session's driver (started by `shadow start`)."""
+    store = SessionStore()
+    session = store.get(session_id)
+    session.owner_pid, session.owner_started = os.getpid(), start_time(os.getpid()) or ""
+    store.save(session)
+    driver = ShadowDriver(session, store)
+    try:
+        with stop_on_signals() as stop:
+            driver.start()
+            driver.run(stop)
+    finally:
+        driver.stop()
+        teardown(session, store)
+
+
+@command.command()
+@click.argument("session_id", required=False)
+@json_option
+def status(session_id: str | None, as_json: bool) -> None:
+    """Live counts of every running shadow session (or one)."""
+    sessions = [s for s in SessionStore().all() if s.kind == "shadow"
+                and (session_id is None or s.id.startswith(session_id))]
+    rows = [{"session": s.id, "of": s.info.get("host", ""), "state": s.state
+             if s.owner_alive() or s.state == "down" else "dead",
+             **read_counters(records_dir(s.id))} for s in sessions]
+    if as_json:
+        emit_json(rows)
+        return
+    headers = ["session", "of", "state", "mirrored", "relayed", "dropped", "sampled_out",
+               "undecodable", "tapped"]
+    click.echo(format_table(headers, [[r.get(h, 0) for h in headers] for r in rows]))
+
+
+@command.command()
+@click.argument("session_id")
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for teardown.")
+def stop(session_id: str, timeout: float) -> None:
+    """Stop a session: shadows, mirror, vhosts and credentials go; the records stay."""
+    store = SessionStore()
+    session = store.get(session_id)
+    if session.owner_alive():
+        terminate(session.owner_pid, grace=timeout)
+    if any(s.id == session.id for s in store.all()):  # the driver died before tearing down
+        teardown(store.get(session.id), store)
+    click.echo(f"shadow session {session.id} stopped; `harness shadow report {session.id}`")
+
+
+def _find_records(session_id: str) -> Path:
+    """A session's records by id or unique prefix (the session itself may be gone)."""
+    matches = [p for p in private_dir("shadow").iterdir() if p.name.startswith(session_id)]
+    if len(matches) != 1:
+        raise UsageError(f"{'no' if not matches else 'more than one'} shadow session matches "
+                         f"{session_id!r}")
+    return matches[0]
+
+
+@command.command()
+@click.argument("session_id")
+@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report here instead of stdout.")
+@click.option("--ignore", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="YAML ignore rules: {method-glob: [path-glob, ...]}.")
+@click.option("--structural", is_flag=True, help="Compare shapes (keys, types) only.")
+@click.option("--relative", default=0.2, show_default=True, type=float,
+              help="Report a field only this much (relative) above noise.")
+@click.option("--absolute", default=0.03, show_default=True, type=float,
+              help="... and this much (absolute rate) above noise.")
+@click.pass_context
+def report(ctx: click.Context, session_id: str, fmt: str, output: Path | None,
+           ignore: Path | None, structural: bool, relative: float, absolute: float) -> None:
+    """Compare the candidate with production (noise from the control subtracted)."""
+    root = _find_records(session_id)
+    request = ShadowRequest(**json.loads((root / REQUEST_FILE).read_text()))
+    cloud = load_cloud(request.cloud, request.cloud_config)
+    published = publish(root, root.name, request.production_host,
+                        caps=cloud.rpc_version_caps,
+                        ignore=IgnoreRules.load(ignore) if ignore else None,
+                        structural=structural, thresholds=Thresholds(relative, absolute),
+                        title=f"candidate: {request.candidate}")
+    text = RENDERERS[fmt](published)
+    if output:
+        output.write_text(text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+    if published.failed:
+        ctx.exit(ExitCode.FINDINGS)

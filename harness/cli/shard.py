@@ -1,0 +1,110 @@
+"""`harness shard up | down | ls | logs`: ad hoc shards wired into a cloud."""
+
+import click
+
+from harness.cli.output import emit_json, json_option
+from harness.hollow.foreground import stop_on_signals
+from harness.launchers import get_launcher
+from harness.sessions import SessionStore
+from harness.sessions.gc import shard_handles
+from harness.sessions.teardown import teardown
+from harness.shards.keeper import keep as keep_session
+from harness.shards.up import ShardUp, shard_up
+from harness.tables import format_table
+
+
+@click.group(name="shard")
+def command() -> None:
+    """Launch, list, follow and stop ad hoc shards wired into a cloud."""
+
+
+@command.command(name="ls")
+@json_option
+def list_shards(as_json: bool) -> None:
+    """Every shard session with each shard's state, reconciled with what really runs."""
+    rows = []
+    for session in SessionStore().all():
+        for handle in shard_handles(session):
+            alive = get_launcher(handle.launcher).alive(handle)
+            rows.append({"session": session.id, "kind": session.kind, "cloud": session.cloud,
+                         "shard": handle.shard, "launcher": handle.launcher,
+                         "state": session.state if alive else "dead",
+                         "mode": session.info.get("mode", ""), "logs": handle.log_path})
+    if as_json:
+        emit_json(rows)
+        return
+    headers = ["session", "cloud", "shard", "launcher", "mode", "state"]
+    click.echo(format_table(headers, [[r[h] for h in headers] for r in rows]))
+
+
+@command.command()
+@click.argument("session_id")
+@click.option("--shard", help="Which shard of the session (default: all).")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing until the shard exits.")
+def logs(session_id: str, shard: str | None, follow: bool) -> None:
+    """Print a session's shard logs."""
+    session = SessionStore().get(session_id)
+    for handle in shard_handles(session):
+        if shard in (None, handle.shard):
+            for line in get_launcher(handle.launcher).logs(handle, follow=follow):
+                click.echo(line)
+
+
+@command.command()
+@click.argument("session_id", required=False)
+@click.option("--all", "every", is_flag=True, help="Every shard session.")
+def down(session_id: str | None, every: bool) -> None:
+    """Stop a session's shards, revoke its credentials, remove its queues and vhosts."""
+    if bool(session_id) == every:
+        raise click.UsageError("give a session id or --all")
+    store = SessionStore()
+    sessions = ([s for s in store.all() if s.kind == "shard"] if every
+                else [store.get(str(session_id))])
+    for session in sessions:
+        for item in teardown(session, store):
+            click.echo(f"{session.id}: removed {item}")
+
+
+@command.command()
+@click.option("--cloud", "cloud_name", required=True, help="Cloud (from clouds.yaml) to join.")
+@click.option("--host", required=True, help="Host name (a prefix when --count > 1).")
+@click.option("--mode", type=click.Choice(["production", "shadow"]), default="production",
+              show_default=True, help="production: wired in for real; shadow: its own vhost.")
+@click.option("--count", default=1, show_default=True, type=click.IntRange(1, 500),
+              help="Shards to start: hosts HOST-0 ... HOST-(N-1).")
+@click.option("--launcher", type=click.Choice(["process", "docker"]), default=None,
+              help="How to run it (default: docker with --image, else process).")
+@click.option("--image", help="Docker image to run (see `harness image build`).")
+@click.option("--command", "shard_command", help="Command to run instead of the hollow compute.")
+@click.option("--force", is_flag=True, help="Join a host that already has a consumer.")
+@click.option("--memory", "memory_limit", help="Container memory limit, e.g. 256m.")
+@click.option("--cpus", type=float, help="Container CPU limit, e.g. 0.5.")
+@click.option("--ready-timeout", default=60.0, show_default=True, type=float,
+              help="Seconds to wait for the shard to be ready.")
+@json_option
+@click.pass_context
+def up(ctx: click.Context, cloud_name: str, host: str, mode: str, count: int,
+       launcher: str | None, image: str | None, shard_command: str | None, force: bool,
+       memory_limit: str | None, cpus: float | None, ready_timeout: float,
+       as_json: bool) -> None:
+    """Issue credentials, render config, launch, and wait until the shard is ready."""
+    request = ShardUp(cloud_name, host, ctx.obj["cloud_config"], mode, count,
+                      launcher or ("docker" if image else "process"), image, shard_command,
+                      force, memory_limit, cpus, ready_timeout)
+    session = shard_up(request)
+    handles = shard_handles(session)
+    if as_json:
+        emit_json({"session": session.id, "shards": [h.to_dict() for h in handles]})
+        return
+    click.echo(f"session {session.id}: {len(handles)} shard(s) ready in cloud {cloud_name}")
+    for handle in handles:
+        where = handle.log_path or f"harness shard logs {session.id}"
+        click.echo(f"  {handle.shard} ({handle.launcher}): logs {where}")
+
+
+@command.command(hidden=True)
+@click.argument("session_id")
+def keep(session_id: str) -> None:
+    """Renew a session's leases while its shards live (started by `shard up`)."""
+    with stop_on_signals() as stop:
+        keep_session(session_id, stop)

@@ -1,0 +1,1 @@
+"""`harness dev`: a real local cloud on loopback for development and tests."""

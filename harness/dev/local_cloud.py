@@ -1,0 +1,74 @@
+"""The `local` cloud dev up writes into the user's clouds.yaml, and the secrets it points at."""
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from credentials.client import token_client
+from credentials.kv import write_kv
+from harness.atomic import write_text
+from harness.config.loader import user_config_path
+from harness.dev.services.openbao import ADDRESS as VAULT_ADDRESS
+from harness.dev.services.openbao import root_token_file
+from harness.dev.services.rabbitmq import AMQP_URL, LOCAL_PASSWORD, LOCAL_USER, MANAGEMENT_URL
+
+BUS_SECRET_PATH = "shadow-harness/local/bus"
+LOCAL_CLOUD_NAME = "local"
+LOCAL_DATABASE = "harness_local"
+
+
+def local_cloud() -> dict[str, Any]:
+    """The local cloud's entry: loopback addresses and references to secrets, never values."""
+    return {
+        "bus": {
+            "url": AMQP_URL.replace("amqp://", f"amqp://{LOCAL_USER}@"),
+            "password": {"vault": f"secret/{BUS_SECRET_PATH}#password"},
+            "control_exchange": "nova",
+            "management_url": MANAGEMENT_URL,
+        },
+        "vault": {
+            "address": VAULT_ADDRESS,
+            "auth": {"method": "token", "token_file": str(root_token_file())},
+        },
+        "database": {"url": f"mysql+pymysql://root@127.0.0.1:3306/{LOCAL_DATABASE}"},
+        # Fixed loopback ports, so shards and `harness sandbox` agree across restarts.
+        "endpoints": {"image": "http://127.0.0.1:19292/", "network": "http://127.0.0.1:19696/"},
+        "rpc_version_caps": {"compute": "6.4", "conductor": "3.0"},
+    }
+
+
+def seed_local_secrets() -> None:
+    """Keep the local broker's password in the dev OpenBao, where the local cloud points."""
+    token = root_token_file().read_text().strip()
+    client = token_client(VAULT_ADDRESS, token)
+    write_kv(client, "secret", BUS_SECRET_PATH, {"password": LOCAL_PASSWORD})
+
+
+def prepare_local_cloud() -> list[str]:
+    """Create the local cloud's database and configure the dev OpenBao to issue for it."""
+    import pymysql
+
+    from credentials.bootstrap import bootstrap
+    from harness.config import load_cloud
+    from harness.config.secrets import vault_client
+    from harness.creds.targets import bootstrap_plan, layout_for
+
+    conn = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE IF NOT EXISTS `{LOCAL_DATABASE}`")
+    cloud = load_cloud(LOCAL_CLOUD_NAME, user_config_path())
+    return bootstrap(vault_client(cloud), bootstrap_plan(cloud, layout_for(cloud))).created
+
+
+def write_local_cloud(path: Path | None = None) -> Path:
+    """Add or replace the `local` cloud in the user's clouds.yaml, keeping every other cloud."""
+    target = path or user_config_path()
+    existing: dict[str, Any] = {}
+    if target.is_file():
+        existing = yaml.safe_load(target.read_text()) or {}
+    clouds = dict(existing.get("clouds") or {})
+    clouds[LOCAL_CLOUD_NAME] = local_cloud()
+    existing["clouds"] = clouds
+    write_text(target, yaml.safe_dump(existing, sort_keys=False), mode=0o644)
+    return target

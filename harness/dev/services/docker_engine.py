@@ -1,0 +1,57 @@
+"""A Docker engine with no bridge network and no iptables: containers use host networking."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+from harness.dev.process import ensure_binary, run, spawn
+from harness.dev.services.base import LocalService, Probe
+from harness.dev.state import dev_dir
+
+SOCKET = "/var/run/docker.sock"
+DOCKERD_FLAGS = ("--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-masq=false")
+
+
+def engine_address() -> str:
+    """The engine's address: $DOCKER_HOST when set (as the docker CLI does), else the socket."""
+    return os.environ.get("DOCKER_HOST") or f"unix://{SOCKET}"
+
+
+def docker_client() -> Any:
+    """A Docker SDK client for the local engine (import deferred: docker is an extra)."""
+    import docker
+
+    return docker.DockerClient(base_url=engine_address(), timeout=30)
+
+
+def bridge_exists() -> bool:
+    """True when a docker0 bridge is present, which this project never allows."""
+    return Path("/sys/class/net/docker0").exists()
+
+
+class DockerEngine(LocalService):
+    """The local dockerd."""
+
+    name = "docker"
+    address = f"unix://{SOCKET}"
+
+    def probe(self) -> Probe:
+        """Ask the engine for its version over its socket."""
+        try:
+            version = docker_client().version()
+        except Exception as error:  # the SDK raises many kinds; any means no answer
+            return Probe(False, detail=type(error).__name__)
+        return Probe(True, str(version.get("Version", "")), "bridge: none")
+
+    def start(self) -> dict[str, Any]:
+        """Start dockerd without a bridge, installing docker.io when missing."""
+        dockerd = ensure_binary("dockerd", "docker.io")
+        pid = spawn([dockerd, *DOCKERD_FLAGS], dev_dir() / "dockerd.log")
+        return {"pid": pid}
+
+    def ensure(self) -> dict[str, Any] | None:
+        """Start the engine if needed, and remove a docker0 bridge if one exists."""
+        record = super().ensure()
+        if bridge_exists():
+            run(["ip", "link", "delete", "docker0"])
+        return record

@@ -1,0 +1,137 @@
+"""Many hollow compute shards in one process: one connection, a channel each, shared workers."""
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+from harness.bus import Notifier, RPCClient, ServerSet, Target, Transport
+from harness.hollow.compute import COMPUTE_TOPIC, DEFAULT_RPC_VERSION, HollowCompute
+from harness.hollow.effects import EffectRecorder
+from harness.hollow.resources import DEFAULT_HOST_CAPACITY, Resources
+from harness.hollow.services import CONDUCTOR_TOPIC, CONDUCTOR_VERSION, ShardServices
+
+LOG = logging.getLogger(__name__)
+
+ShardFactory = Callable[[str, ShardServices], HollowCompute]
+
+
+def shard_hosts(host: str, count: int) -> list[str]:
+    """The host names of `count` shards: `host` alone, or host-0 ... host-(count-1)."""
+    if count < 1:
+        raise ValueError(f"a shard count must be at least 1, got {count}")
+    return [host] if count == 1 else [f"{host}-{i}" for i in range(count)]
+
+
+@dataclass(frozen=True)
+class ShardOptions:
+    """How the shards of a set behave: RPC version served, capacity, report periods."""
+
+    rpc_version: str = DEFAULT_RPC_VERSION
+    capacity: Resources = DEFAULT_HOST_CAPACITY
+    report_interval: float = 10.0
+    resource_interval: float = 60.0
+    conductor_timeout: float = 60.0
+    workers: int = 16
+
+
+class _Periodic:
+    """When each shard's heartbeat and resource report are next due (first ones staggered)."""
+
+    def __init__(self, shard: HollowCompute, options: ShardOptions, now: float) -> None:
+        self.shard = shard
+        self.heartbeat_at = now + random.uniform(0, options.report_interval)
+        self.resources_at = now + random.uniform(0, options.resource_interval)
+
+
+class ShardSet:
+    """Starts, serves and stops hollow compute shards; embeddable (start/stop) or CLI-driven."""
+
+    def __init__(self, bus_url: str, control_exchange: str, hosts: Sequence[str],
+                 endpoints: dict[str, str], effects: EffectRecorder | None = None,
+                 options: ShardOptions = ShardOptions(),
+                 shard_factory: ShardFactory | None = None) -> None:
+        self.transport = Transport(bus_url, control_exchange)
+        self.hosts = list(hosts)
+        self.endpoints = endpoints
+        self.effects = effects or EffectRecorder()
+        self.options = options
+        self.shard_factory = shard_factory or self._default_shard
+        self.shards: list[HollowCompute] = []
+        self.executor = ThreadPoolExecutor(options.workers, thread_name_prefix="hollow")
+        self.servers = ServerSet(self.transport, self.executor)
+        self._stopped = threading.Event()
+        self._ticker: threading.Thread | None = None
+
+    def _default_shard(self, host: str, services: ShardServices) -> HollowCompute:
+        return HollowCompute(host, services, self.options.rpc_version, self.options.capacity)
+
+    def start(self) -> None:
+        """Create every shard, register it with the conductor, serve, and start reporting."""
+        conductor = RPCClient(self.transport, Target(topic=CONDUCTOR_TOPIC,
+                                                     version=CONDUCTOR_VERSION),
+                              timeout=self.options.conductor_timeout)
+        notifier = Notifier(self.transport, "compute")
+        for host in self.hosts:
+            services = ShardServices(conductor, notifier, self.endpoints,
+                                     self.effects.for_host(host))
+            shard = self.shard_factory(host, services)
+            self.servers.add(COMPUTE_TOPIC, host, [shard])
+            self.shards.append(shard)
+        self.servers.start()
+        self._run_all(HollowCompute.start_reporting)
+        self._stopped.clear()
+        self._ticker = threading.Thread(target=self._tick, name="hollow-periodic", daemon=True)
+        self._ticker.start()
+
+    def _run_all(self, task: Callable[[HollowCompute], object]) -> None:
+        """Run a task for every shard on the workers and wait; the first error is raised."""
+        futures = [self.executor.submit(task, shard) for shard in self.shards]
+        wait(futures)
+        for future in futures:
+            future.result()
+
+    def _tick(self) -> None:
+        """Submit each shard's heartbeat and resource report when due, until stopped."""
+        now = time.monotonic()
+        periodic = [_Periodic(shard, self.options, now) for shard in self.shards]
+        while not self._stopped.wait(0.5):
+            now = time.monotonic()
+            for entry in periodic:
+                if now >= entry.heartbeat_at:
+                    entry.heartbeat_at = now + self.options.report_interval
+                    self._submit(entry.shard.heartbeat)
+                if now >= entry.resources_at:
+                    entry.resources_at = now + self.options.resource_interval
+                    self._submit(entry.shard.report_resources)
+
+    def _submit(self, task: Callable[[], None]) -> None:
+        """Run a periodic task on the workers, logging (not raising) its failure."""
+        def run() -> None:
+            try:
+                task()
+            except Exception as error:
+                LOG.warning("periodic task %s failed: %s", getattr(task, "__name__", task), error)
+
+        if not self._stopped.is_set():
+            self.executor.submit(run)
+
+    def stop(self) -> None:
+        """Stop reporting and serving, finish the work in hand, close the transport."""
+        self._stopped.set()
+        if self._ticker is not None:
+            self._ticker.join(timeout=5)
+        self.servers.stop()
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        self.transport.close()
+        self.effects.close()
+
+    def __enter__(self) -> "ShardSet":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

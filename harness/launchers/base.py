@@ -1,0 +1,87 @@
+"""The launcher interface: start a shard, tell whether it lives, stop it, read its logs, find it."""
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import UsageError
+
+LAUNCHERS = {"process": "harness.launchers.process", "docker": "harness.launchers.docker"}
+# Environment variables that mark a shard, so gc can find it even if no state was written.
+SESSION_ENV = "HARNESS_SESSION"
+SHARD_ENV = "HARNESS_SHARD"
+CREDENTIALS_ENV = "HARNESS_CREDENTIALS_DIR"
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    """What to run for one shard; never holds a secret (those stay in credentials_dir)."""
+
+    session: str
+    shard: str
+    argv: list[str]
+    log_dir: Path
+    image: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    credentials_dir: Path | None = None
+    memory_limit: str | None = None
+    cpus: float | None = None
+    writable_dir: Path | None = None  # where the shard writes its records (docker: mounted rw)
+
+
+@dataclass(frozen=True)
+class ShardHandle:
+    """How to find a launched shard again, also from another harness process."""
+
+    launcher: str
+    session: str
+    shard: str
+    ref: str  # a pid:start-time for processes, a container id for docker
+    log_path: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for the session state file."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ShardHandle":
+        """Read a handle back from the session state file."""
+        return cls(**data)
+
+
+class Launcher(ABC):
+    """Runs shards one way; every method works from a handle alone, so restarts are safe."""
+
+    name: str
+
+    @abstractmethod
+    def launch(self, spec: LaunchSpec) -> ShardHandle:
+        """Start the shard and return its handle without waiting for it to be ready."""
+
+    @abstractmethod
+    def alive(self, handle: ShardHandle) -> bool:
+        """True while the shard runs."""
+
+    @abstractmethod
+    def stop(self, handle: ShardHandle, grace: float = 10) -> None:
+        """SIGTERM the shard, SIGKILL it after the grace period, remove what it leaves."""
+
+    @abstractmethod
+    def logs(self, handle: ShardHandle, follow: bool = False) -> Iterator[str]:
+        """The shard's output, line by line; with follow, until it exits."""
+
+    @abstractmethod
+    def discover(self) -> list[ShardHandle]:
+        """Every shard this launcher runs on the machine, found without any state file."""
+
+
+def get_launcher(name: str) -> Launcher:
+    """The launcher of that name (imported lazily: docker is an optional extra)."""
+    if name not in LAUNCHERS:
+        raise UsageError(f"unknown launcher {name!r} (choose from {', '.join(LAUNCHERS)})")
+    module = importlib.import_module(LAUNCHERS[name])
+    launcher: Launcher = module.LAUNCHER_CLASS()
+    return launcher

@@ -1,0 +1,116 @@
+"""The process launcher: a shard as a subprocess in its own session, with a scrubbed environment."""
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from harness.launchers.base import (
+    CREDENTIALS_ENV,
+    SESSION_ENV,
+    SHARD_ENV,
+    Launcher,
+    LaunchSpec,
+    ShardHandle,
+)
+from harness.procinfo import start_time
+
+# Only these of the harness's own variables reach a shard: never VAULT_TOKEN or similar.
+PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "VIRTUAL_ENV")
+
+
+def _parse_ref(ref: str) -> tuple[int, str]:
+    pid, _, started = ref.partition(":")
+    return int(pid), started
+
+
+def _reap(pid: int) -> None:
+    """Collect our own child's exit status so it does not linger as a zombie."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+class ProcessLauncher(Launcher):
+    """Runs a shard as a local process; the embedded default."""
+
+    name = "process"
+
+    def launch(self, spec: LaunchSpec) -> ShardHandle:
+        """Start argv detached, output to <log_dir>/<shard>.log, marked with its session."""
+        spec.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        log_path = spec.log_dir / f"{spec.shard}.log"
+        env = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
+        env.update(spec.env)
+        env[SESSION_ENV] = spec.session
+        env[SHARD_ENV] = spec.shard
+        if spec.credentials_dir:
+            env[CREDENTIALS_ENV] = str(spec.credentials_dir)
+        with log_path.open("ab") as log:
+            child = subprocess.Popen(
+                spec.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env=env, start_new_session=True, close_fds=True,
+            )
+        started = start_time(child.pid) or ""
+        return ShardHandle(self.name, spec.session, spec.shard, f"{child.pid}:{started}",
+                           str(log_path))
+
+    def alive(self, handle: ShardHandle) -> bool:
+        """Alive when the pid exists, is no zombie, and started when we started it."""
+        pid, started = _parse_ref(handle.ref)
+        _reap(pid)
+        return start_time(pid) == started
+
+    def stop(self, handle: ShardHandle, grace: float = 10) -> None:
+        """SIGTERM the shard's process group, then SIGKILL after the grace period."""
+        pid, _ = _parse_ref(handle.ref)
+        if not self.alive(handle):
+            return
+        self._signal_group(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and self.alive(handle):
+            time.sleep(0.05)
+        if self.alive(handle):
+            self._signal_group(pid, signal.SIGKILL)
+            while self.alive(handle):
+                time.sleep(0.02)
+
+    @staticmethod
+    def _signal_group(pid: int, sig: signal.Signals) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, sig)
+
+    def logs(self, handle: ShardHandle, follow: bool = False) -> Iterator[str]:
+        """Lines of the shard's log file; with follow, keep reading until it exits."""
+        with open(handle.log_path, errors="replace") as log:
+            while True:
+                line = log.readline()
+                if line:
+                    yield line.rstrip("\n")
+                elif follow and self.alive(handle):
+                    time.sleep(0.2)
+                else:
+                    return
+
+    def discover(self) -> list[ShardHandle]:
+        """Every live process carrying a harness session mark in its environment."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                environ = (entry / "environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            marks = dict(v.decode(errors="replace").split("=", 1) for v in environ if b"=" in v)
+            if SESSION_ENV in marks and SHARD_ENV in marks:
+                started = start_time(int(entry.name))
+                if started:
+                    found.append(ShardHandle(self.name, marks[SESSION_ENV], marks[SHARD_ENV],
+                                             f"{entry.name}:{started}"))
+        return found
+
+
+LAUNCHER_CLASS = ProcessLauncher

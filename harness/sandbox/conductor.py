@@ -1,0 +1,81 @@
+"""The sandbox conductor: answers the hollow compute's object calls and keeps state in the DB."""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from harness.bus import Target
+from harness.hollow import objects
+from harness.sandbox.board import InstanceBoard
+from harness.sandbox.scheduler import Scheduler
+from harness.sandbox.store import Store
+
+LOG = logging.getLogger(__name__)
+
+CONDUCTOR_VERSION = "3.0"
+SERVICE_FIELDS = ("topic", "report_count", "version", "disabled")
+NODE_FIELDS = ("hypervisor_type", "memory_mb", "memory_mb_used", "vcpus", "vcpus_used",
+               "local_gb", "local_gb_used", "running_vms")
+FINISHED_STATES = frozenset({"deleted", "error"})
+
+ActionResult = list[Any]
+
+
+class UnsupportedObjectAction(Exception):
+    """The sandbox conductor does not implement this object method."""
+
+
+class Conductor:
+    """nova-conductor's object_action endpoint for Instance, Service and ComputeNode objects."""
+
+    target = Target(version=CONDUCTOR_VERSION)
+
+    def __init__(self, store: Store, scheduler: Scheduler, board: InstanceBoard) -> None:
+        self.store = store
+        self.scheduler = scheduler
+        self.board = board
+        self._actions: dict[tuple[str, str], Callable[[dict[str, Any], dict[str, Any]], Any]] = {
+            ("Instance", "save"): self._instance_save,
+            ("Instance", "destroy"): self._instance_destroy,
+            ("Service", "create"): self._service_save,
+            ("Service", "save"): self._service_save,
+            ("ComputeNode", "create"): self._compute_node_save,
+            ("ComputeNode", "save"): self._compute_node_save,
+        }
+
+    def object_action(self, ctxt: dict[str, Any], objinst: dict[str, Any], objmethod: str,
+                      args: list[Any] | None = None,
+                      kwargs: dict[str, Any] | None = None) -> ActionResult:
+        """Run objmethod on the object; returns nova's (updates, result) pair."""
+        name = objects.object_name(objinst)
+        action = self._actions.get((name, objmethod))
+        if action is None:
+            raise UnsupportedObjectAction(f"{name}.{objmethod} is not served by the sandbox")
+        return [{}, action(objinst, kwargs or {})]
+
+    def _instance_save(self, objinst: dict[str, Any], kwargs: dict[str, Any]) -> None:
+        uuid = objects.fields(objinst)["uuid"]
+        expected = kwargs.get("expected_task_state")
+        if isinstance(expected, str):
+            expected = [expected]
+        row = self.store.save_instance(uuid, objects.changed(objinst), expected)
+        self._published(uuid, row)
+
+    def _instance_destroy(self, objinst: dict[str, Any], _kwargs: dict[str, Any]) -> None:
+        uuid = objects.fields(objinst)["uuid"]
+        self._published(uuid, self.store.destroy_instance(uuid))
+
+    def _published(self, uuid: str, row: dict[str, Any]) -> None:
+        """Tell the waiters; a finished instance's room goes back to the scheduler."""
+        if row["vm_state"] in FINISHED_STATES:
+            self.scheduler.release(uuid)
+        self.board.publish(uuid, row)
+
+    def _service_save(self, objinst: dict[str, Any], _kwargs: dict[str, Any]) -> None:
+        data = objects.fields(objinst)
+        self.store.upsert_service(data["host"], data["binary"],
+                                  {k: data[k] for k in SERVICE_FIELDS if k in data})
+
+    def _compute_node_save(self, objinst: dict[str, Any], _kwargs: dict[str, Any]) -> None:
+        data = objects.fields(objinst)
+        self.store.upsert_compute_node(data["host"], {k: data[k] for k in NODE_FIELDS})

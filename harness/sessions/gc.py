@@ -1,0 +1,70 @@
+"""Find what dead sessions left behind (state files, or only marked shards) and remove it."""
+
+from dataclasses import dataclass, field
+
+from harness.errors import HarnessError
+from harness.launchers import ShardHandle, get_launcher
+from harness.launchers.base import LAUNCHERS
+from harness.sessions.model import Session
+from harness.sessions.store import SessionStore
+from harness.sessions.teardown import describe, teardown
+
+
+def shard_handles(session: Session) -> list[ShardHandle]:
+    """The launcher handles of a session's shards."""
+    return [ShardHandle.from_dict(r.data) for r in session.of_kind("shard")]
+
+
+def is_dead(session: Session) -> bool:
+    """Dead: its owner died mid-operation, a shadow lost its driver, or no shard runs any more."""
+    if session.owner_alive():
+        return False
+    if session.state != "running" or session.kind == "shadow":
+        return True
+    return not any(get_launcher(h.launcher).alive(h) for h in shard_handles(session))
+
+
+@dataclass
+class Collected:
+    """What one gc pass removed, and what it could not."""
+
+    removed: dict[str, list[str]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _available_launchers() -> list[str]:
+    """Launchers whose backend answers (a stopped Docker just has nothing to collect)."""
+    names = []
+    for name in LAUNCHERS:
+        try:
+            get_launcher(name).discover()
+        except HarnessError:
+            continue
+        names.append(name)
+    return names
+
+
+def collect(store: SessionStore) -> Collected:
+    """Tear down every dead session, then stop marked shards no session file knows."""
+    result = Collected()
+    known = set()
+    for session in store.all():
+        known.add(session.id)
+        if not is_dead(session):
+            continue
+        try:
+            result.removed[session.id] = teardown(session, store)
+        except HarnessError as error:
+            result.errors[session.id] = str(error)
+            continue
+        if session.resources:  # what teardown could not remove waits for the next gc
+            result.errors[session.id] = "left for the next gc: " + ", ".join(
+                f"{r.kind} {describe(r)}" for r in session.resources)
+    for name in _available_launchers():
+        launcher = get_launcher(name)
+        for handle in launcher.discover():
+            if handle.session not in known:
+                launcher.stop(handle, grace=5)
+                result.removed.setdefault(handle.session, []).append(
+                    f"shard {handle.shard} ({name}, orphan)")
+    return result

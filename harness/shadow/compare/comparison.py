@@ -1,0 +1,141 @@
+"""Compare a candidate with production, subtracting the noise a control shadow shows (Diffy)."""
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.shadow.compare.drift import Drift, find_drift
+from harness.shadow.compare.fields import diff_observations
+from harness.shadow.compare.ignore import IgnoreRules
+from harness.shadow.compare.mismatch import Mismatch
+from harness.shadow.compare.observation import Effect, observe
+
+Field = tuple[str, str, str, str]
+EXAMPLES_PER_FIELD = 3
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """How far a candidate's difference rate must exceed noise to be reported (Diffy's rule)."""
+
+    relative: float = 0.2  # (candidate rate - noise rate) / noise rate
+    absolute: float = 0.03  # candidate rate - noise rate
+
+    standard_errors: float = 2.0  # with n samples, noise itself wanders by sqrt(p(1-p)/n)
+
+    def exceeds(self, rate: float, noise: float, samples: int = 0) -> bool:
+        """True when the candidate's rate stands out from noise by both margins, and (given
+        the sample count) by more than the noise rate's own sampling error."""
+        lift = rate - noise
+        margin = self.absolute
+        if samples and 0 < noise < 1:
+            margin = max(margin, self.standard_errors * math.sqrt(noise * (1 - noise) / samples))
+        return lift >= margin and (noise == 0 or lift / noise >= self.relative)
+
+
+@dataclass
+class FieldReport:
+    """One field that differs: how often for the candidate and for the control."""
+
+    effect: str
+    category: str
+    path: str
+    method: str
+    count: int
+    rate: float
+    noise_rate: float
+    examples: list[Mismatch]
+
+    @property
+    def field(self) -> Field:
+        """The (method, effect, category, path) this report counts."""
+        return self.method, self.effect, self.category, self.path
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON reports."""
+        return {**{k: v for k, v in vars(self).items() if k != "examples"},
+                "examples": [m.to_dict() for m in self.examples]}
+
+
+@dataclass
+class Comparison:
+    """The published result of one experiment: what differs, what was noise, what drifted."""
+
+    compared: Counter[str] = field(default_factory=Counter)  # triggers per method
+    with_mismatch: Counter[str] = field(default_factory=Counter)
+    reported: list[FieldReport] = field(default_factory=list)
+    noise: list[FieldReport] = field(default_factory=list)
+    ignored: int = 0
+    drift: list[Drift] = field(default_factory=list)
+
+    @property
+    def unexplained(self) -> bool:
+        """True when something differs beyond noise and ignores, or the interface drifted."""
+        return bool(self.reported or self.drift)
+
+
+def _diffs(
+    triggers: Mapping[str, str], production: dict[str, list[Effect]],
+    shadow: dict[str, list[Effect]], structural: bool,
+) -> list[Mismatch]:
+    found: list[Mismatch] = []
+    for trigger, method in triggers.items():
+        found += diff_observations(trigger, method, production.get(trigger, []),
+                                   shadow.get(trigger, []), structural)
+    return found
+
+
+def _rates(mismatches: Iterable[Mismatch], compared: Counter[str]) -> dict[Field, float]:
+    """Per field, the share of its method's triggers showing the mismatch."""
+    triggers: dict[Field, set[str]] = defaultdict(set)
+    for m in mismatches:
+        triggers[m.field].add(m.trigger)
+    return {f: len(t) / max(compared[f[0]], 1) for f, t in triggers.items()}
+
+
+def compare(
+    production: Iterable[Effect],
+    candidate: Iterable[Effect],
+    control: Iterable[Effect] | None = None,
+    triggers: Mapping[str, str] | None = None,
+    ignore: IgnoreRules | None = None,
+    structural: bool = False,
+    thresholds: Thresholds | None = None,
+    caps: Mapping[str, str] | None = None,
+) -> Comparison:
+    """Mismatches of candidate against production, minus ignores and the control's noise.
+
+    `triggers` maps each mirrored message id (caused_by) to its method: the messages both
+    shadows received. Without it, every trigger production reacted to is compared.
+    """
+    production, candidate = list(production), list(candidate)
+    prod, cand = observe(production), observe(candidate)
+    triggers = dict(triggers) if triggers is not None else dict.fromkeys(prod, "?")
+    rules, limits = ignore or IgnoreRules(), thresholds or Thresholds()
+    result = Comparison(compared=Counter(triggers.values()))
+    raw = _diffs(triggers, prod, cand, structural)
+    kept = [m for m in raw if not rules.ignores(m)]
+    result.ignored = len(raw) - len(kept)
+    noise_rates: dict[Field, float] = {}
+    if control is not None:
+        noise = [m for m in _diffs(triggers, prod, observe(control), structural)
+                 if not rules.ignores(m)]
+        noise_rates = _rates(noise, result.compared)
+    by_field: dict[Field, list[Mismatch]] = defaultdict(list)
+    for m in kept:
+        by_field[m.field].append(m)
+    for key, items in by_field.items():
+        method, effect, category, path = key
+        rate = _rates(items, result.compared)[key]
+        noise_rate = noise_rates.get(key, 0.0)
+        report = FieldReport(effect, category, path, method, len({m.trigger for m in items}),
+                             rate, noise_rate, items[:EXAMPLES_PER_FIELD])
+        stands_out = limits.exceeds(rate, noise_rate, result.compared[method])
+        (result.reported if stands_out else result.noise).append(report)
+    differing = {m.trigger: m.method for r in result.reported for m in by_field[r.field]}
+    result.with_mismatch = Counter(differing.values())
+    result.reported.sort(key=lambda r: (-r.count, r.method, r.effect, r.path))
+    result.drift = find_drift(candidate, production, caps or {})
+    return result

@@ -1,0 +1,102 @@
+"""Mismatches between two observations of the same trigger: effects, versions, fields, order."""
+
+import difflib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from harness.shadow.compare.flatten import flatten, shape
+from harness.shadow.compare.mismatch import Mismatch
+from harness.shadow.compare.observation import Effect, effect_kind
+
+
+def _collapse_structure(flat: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """Fold paths below a leaf the other side has into that leaf, so a shape change is one type."""
+    leaves = [p for p in other if p not in flat]
+    folded = dict(flat)
+    for leaf in leaves:
+        below = [p for p in flat if p.startswith((f"{leaf}.", f"{leaf}["))]
+        if below:
+            folded[leaf] = {p[len(leaf):]: flat.pop(p) for p in below}
+            for p in below:
+                folded.pop(p, None)
+    return folded
+
+
+def _payload_mismatches(
+    trigger: str, method: str, key: str, expected: Effect, actual: Effect, structural: bool
+) -> list[Mismatch]:
+    """Field-level differences of one matched effect's payload."""
+    found = []
+    want, got = flatten(expected.get("payload")), flatten(actual.get("payload"))
+    want, got = _collapse_structure(want, got), _collapse_structure(got, want)
+    for path in sorted(want.keys() | got.keys()):
+        if path not in got:
+            found.append(Mismatch(trigger, method, key, "missing", path, want[path], None))
+        elif path not in want:
+            found.append(Mismatch(trigger, method, key, "extra", path, None, got[path]))
+        elif shape(want[path]) != shape(got[path]):
+            found.append(Mismatch(trigger, method, key, "type", path, want[path], got[path]))
+        elif not structural and want[path] != got[path]:
+            found.append(Mismatch(trigger, method, key, "value", path, want[path], got[path]))
+    return found
+
+
+def _signature(effect: Effect) -> str:
+    """What pairs two effects of one kind: the shape of their payload (its paths, not values,
+    which noise such as timestamps makes unique)."""
+    return json.dumps(sorted(flatten(effect.get("payload"))), default=str)
+
+
+def _align(want: list[Effect], got: list[Effect]
+           ) -> Iterator[tuple[int | None, int | None]]:
+    """Pair up two sides' effects of one kind in order, as a diff would: (i, j), (i, None)
+    for one only production has, (None, j) for one only the shadow has; an inserted or removed
+    effect does not shift every later pairing."""
+    matcher = difflib.SequenceMatcher(None, [_signature(e) for e in want],
+                                      [_signature(e) for e in got], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("equal", "replace"):
+            paired = min(i2 - i1, j2 - j1)
+            yield from zip(range(i1, i1 + paired), range(j1, j1 + paired), strict=True)
+            yield from ((i, None) for i in range(i1 + paired, i2))
+            yield from ((None, j) for j in range(j1 + paired, j2))
+        elif tag == "delete":
+            yield from ((i, None) for i in range(i1, i2))
+        else:
+            yield from ((None, j) for j in range(j1, j2))
+
+
+def diff_observations(
+    trigger: str, method: str, expected: list[Effect], actual: list[Effect], structural: bool
+) -> list[Mismatch]:
+    """Every way `actual` (a shadow) differs from `expected` (production) for one trigger."""
+    found: list[Mismatch] = []
+    order_want: list[tuple[int, str]] = []  # (position in production, key) of matched effects
+    order_got: list[tuple[int, str]] = []
+    for kind in dict.fromkeys(effect_kind(e) for e in [*expected, *actual]):
+        want = [(n, e) for n, e in enumerate(expected) if effect_kind(e) == kind]
+        got = [(n, e) for n, e in enumerate(actual) if effect_kind(e) == kind]
+        for i, j in _align([e for _, e in want], [e for _, e in got]):
+            if j is None:
+                assert i is not None
+                found.append(Mismatch(trigger, method, f"{kind}#{i}", "missing", "",
+                                      want[i][1].get("payload"), None))
+            elif i is None:
+                found.append(Mismatch(trigger, method, f"{kind}#{j}", "extra", "", None,
+                                      got[j][1].get("payload")))
+            else:
+                key = f"{kind}#{i}"
+                order_want.append((want[i][0], key))
+                order_got.append((got[j][0], key))
+                w, g = want[i][1], got[j][1]
+                if w.get("version") != g.get("version"):
+                    found.append(Mismatch(trigger, method, key, "version", "version",
+                                          w.get("version"), g.get("version")))
+                found += _payload_mismatches(trigger, method, key, w, g, structural)
+    in_production = [key for _, key in sorted(order_want)]
+    in_shadow = [key for _, key in sorted(order_got)]
+    if in_production != in_shadow:
+        found.append(Mismatch(trigger, method, "order:*:*#0", "order", "", in_production,
+                              in_shadow))
+    return found

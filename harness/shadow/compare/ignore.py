@@ -1,0 +1,49 @@
+"""User ignore rules: path globs per triggering method, from YAML, as Scientist's `ignore`."""
+
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+import yaml
+
+from harness.errors import ConfigError
+from harness.shadow.compare.mismatch import Mismatch
+
+# Fields that differ between any two runs by construction: message ids, clocks, sequence numbers.
+DEFAULT_IGNORES = ("*_msg_id", "*_unique_id", "*_reply_q", "*timestamp", "*message_id")
+
+
+@dataclass(frozen=True)
+class IgnoreRules:
+    """`{method-glob: [path-glob, ...]}`; "*" applies to every method."""
+
+    rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def ignores(self, mismatch: Mismatch) -> bool:
+        """True when some rule for the trigger's method matches the mismatch's path."""
+        if any(fnmatchcase(mismatch.path, glob) for glob in DEFAULT_IGNORES):
+            return True
+        return any(
+            fnmatchcase(mismatch.method, method)
+            and any(fnmatchcase(mismatch.path, glob) for glob in paths)
+            for method, paths in self.rules.items()
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> "IgnoreRules":
+        """Read rules from YAML, naming the file and key on any mistake."""
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = f":{mark.line + 1}" if mark else ""
+            raise ConfigError(f"{path}{line}: YAML syntax error") from None
+        except OSError as error:
+            raise ConfigError(f"{path}: {error.strerror}") from None
+        rules = data.get("ignore", data) if isinstance(data, dict) else None
+        if not isinstance(rules, dict):
+            raise ConfigError(f"{path}: expected a mapping of method globs to path globs")
+        for method, paths in rules.items():
+            if not (isinstance(paths, list) and all(isinstance(p, str) for p in paths)):
+                raise ConfigError(f"{path}: field ignore.{method}: expected a list of path globs")
+        return cls({str(m): tuple(p) for m, p in rules.items()})

@@ -1,0 +1,35 @@
+"""Publish an experiment: compare the recorded sides and build the report, as Scientist does."""
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from harness.shadow.compare import IgnoreRules, compare
+from harness.shadow.compare.comparison import Thresholds
+from harness.shadow.records import read_counters, read_effects, read_triggers, side_dir, violations
+from harness.shadow.report import Report
+
+# Kinds of production's effects each way of observing it can see.
+OBSERVABLE_BY_SHIMS = ("rpc_call", "rpc_cast", "notification", "http", "hypervisor")
+
+
+def publish(root: Path, session: str, host: str, *, caps: Mapping[str, str],
+            ignore: IgnoreRules | None = None, structural: bool = False,
+            thresholds: Thresholds | None = None, title: str = "") -> Report:
+    """Read a session's records and compare candidate with production, control as noise."""
+    production = read_effects(side_dir(root, "production"))
+    candidate = read_effects(side_dir(root, "candidate"))
+    control_dir = side_dir(root, "control")
+    control = read_effects(control_dir) if control_dir.is_dir() else None
+    seen = {e.get("kind") for e in production}
+    observable = {kind: kind in seen for kind in OBSERVABLE_BY_SHIMS}
+    comparable = {k for k, v in observable.items() if v}
+
+    def keep(effects: list[dict[str, object]]) -> list[dict[str, object]]:
+        return [e for e in effects if e.get("kind") in comparable]
+
+    comparison = compare(keep(production), keep(candidate),
+                         keep(control) if control is not None else None,
+                         triggers=read_triggers(root), ignore=ignore, structural=structural,
+                         thresholds=thresholds, caps=caps)
+    return Report(session, host, comparison, counters=read_counters(root),
+                  observable=observable, violations=violations(candidate), title=title)

@@ -1,0 +1,80 @@
+"""A session's records on disk: each side's effects (JSONL), the triggers, the counters."""
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from harness.atomic import write_json
+from harness.errors import UsageError
+from harness.shadow.relay import Trigger
+
+SIDES = ("production", "control", "candidate")
+TRIGGERS = "triggers.jsonl"
+COUNTERS = "counters.json"
+
+
+def side_dir(root: Path, side: str) -> Path:
+    """Where one side's shards write their effect logs."""
+    return root / side
+
+
+def read_effects(directory: Path) -> list[dict[str, Any]]:
+    """Every effect in a directory's JSONL files; a torn last line (a crash) is skipped."""
+    effects = []
+    for path in sorted(directory.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            try:
+                effects.append(json.loads(line))
+            except ValueError:
+                continue
+    return effects
+
+
+class TriggerLog:
+    """Appends the relay's triggers as JSONL; the comparator reads them back by id."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / TRIGGERS
+        root.mkdir(parents=True, exist_ok=True)
+        self._file = self.path.open("a", buffering=1)
+
+    def append(self, trigger: Trigger) -> None:
+        """Record one relayed message."""
+        self._file.write(json.dumps(asdict(trigger)) + "\n")
+
+    def close(self) -> None:
+        """Flush and close."""
+        self._file.close()
+
+
+def read_triggers(root: Path) -> dict[str, str]:
+    """Relayed message id -> method, for every trigger both shadows received."""
+    path = root / TRIGGERS
+    if not path.is_file():
+        raise UsageError(f"{root}: no {TRIGGERS}: this session relayed nothing yet")
+    found = {}
+    for line in path.read_text().splitlines():
+        try:
+            trigger = json.loads(line)
+        except ValueError:
+            continue
+        found[trigger["id"]] = trigger["method"]
+    return found
+
+
+def write_counters(root: Path, counters: dict[str, int]) -> None:
+    """Save the relay's counters (atomically: status reads them while the session runs)."""
+    write_json(root / COUNTERS, dict(counters), mode=0o600)
+
+
+def read_counters(root: Path) -> dict[str, int]:
+    """The counters last saved, or none."""
+    path = root / COUNTERS
+    return dict(json.loads(path.read_text())) if path.is_file() else {}
+
+
+def violations(effects: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Isolation violations the shims' guard recorded (blocked attempts to reach out)."""
+    return [e for e in effects if e.get("kind") == "violation"]

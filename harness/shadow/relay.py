@@ -1,0 +1,201 @@
+"""The relay: move each mirrored copy into every shadow vhost, marked, sampled, and counted."""
+
+import json
+import logging
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import kombu
+
+from harness.bus import envelope, topology
+from harness.bus.exceptions import MalformedMessage
+from harness.bus.transport import connect
+from harness.shadow.background import BROKER_GONE, BackgroundLoop
+from harness.shadow.mirror import MirrorSpec, mirror_queues
+from harness.shadow.sampling import sampled
+
+log = logging.getLogger(__name__)
+SHADOW_MARK = "_context_shadow"
+ACK_EVERY = 100
+# Where the inner message's JSON text starts in a raw 2.0 envelope, and the mark as it reads
+# inside that (escaped) text: splicing it in spares re-encoding the whole message.
+INNER_MESSAGE = re.compile(r'"oslo\.message"\s*:\s*"')
+ESCAPED_MARK = json.dumps(f'"{SHADOW_MARK}": true, ')[1:-1]
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One mirrored message both shadows received: what their effects will be grouped by."""
+
+    id: str  # the _msg_id of a call, else the _unique_id
+    method: str
+    request_id: str
+    routing_key: str
+    ts: float
+
+
+def spliced(text: str, payload: Any) -> str | None:
+    """The raw envelope with the mark spliced into its inner message, or None when it cannot be.
+
+    The splice point is proven, not guessed: the JSON string starting there must decode to the
+    very inner text the parser saw, and that text must open an object (it has a method).
+    """
+    if not envelope.is_enveloped(payload) or len(payload) != 2:
+        return None
+    found = INNER_MESSAGE.search(text)
+    if found is None:
+        return None
+    try:
+        value, _ = json.decoder.scanstring(text, found.end())  # type: ignore[attr-defined]
+    except ValueError:
+        return None
+    if value != payload[envelope.MESSAGE_KEY] or not value.startswith("{"):
+        return None
+    return text[:found.end() + 1] + ESCAPED_MARK + text[found.end() + 1:]
+
+
+class ShadowLink:
+    """A connection into one shadow vhost, declaring there what production's peers would."""
+
+    def __init__(self, url: str, exchange: str, topic: str) -> None:
+        self.connection = connect(url)
+        self.channel = self.connection.channel()
+        self.exchange = topology.control_exchange(exchange)
+        self.fanout = topology.fanout_exchange(topic)
+        self.exchange.declare(channel=self.channel)
+        self.fanout.declare(channel=self.channel)
+        self.reply_queues: set[str] = set()
+
+    def publish(self, body: bytes, inner: dict[str, Any], routing_key: str, fanout: bool) -> None:
+        """Publish the marked copy; pre-declare the caller's reply queue so replies stay here."""
+        reply_q = inner.get("_reply_q")
+        if reply_q and reply_q not in self.reply_queues:
+            kombu.Queue(reply_q, exchange=topology.default_exchange(), routing_key=reply_q,
+                        durable=False, auto_delete=False,
+                        queue_arguments=topology.transient_arguments()
+                        )(self.channel).declare()
+            self.reply_queues.add(reply_q)
+        # Straight onto the channel: the exchanges were declared once, the body is already bytes.
+        self.channel.basic_publish(
+            self.channel.prepare_message(
+                body, content_type=envelope.CONTENT_TYPE, content_encoding="utf-8",
+                properties={"delivery_mode": envelope.DELIVERY_MODE}),
+            exchange=(self.fanout if fanout else self.exchange).name, routing_key=routing_key)
+
+    def close(self) -> None:
+        """Release the connection."""
+        self.connection.release()
+
+
+class Relay(BackgroundLoop):
+    """Consumes the mirror in production's vhost and republishes into each shadow vhost."""
+
+    thread_name = "relay"
+
+    def __init__(self, production_url: str, spec: MirrorSpec, shadow_urls: list[str],
+                 sample: float = 1.0, on_trigger: Callable[[Trigger], None] | None = None) -> None:
+        super().__init__()
+        self.spec, self.sample = spec, sample
+        self.production_url, self.shadow_urls = production_url, shadow_urls
+        self.on_trigger = on_trigger or (lambda trigger: None)
+        self.counters: Counter[str] = Counter()
+        self.ready = threading.Event()  # set while the mirror is bound and being consumed
+        self._unacked: kombu.Message | None = None
+        self._pending = 0
+
+    def declare(self) -> None:
+        """Create the mirror (and its drop counter) in production's vhost."""
+        with connect(self.production_url) as conn:
+            for queue in mirror_queues(self.spec):
+                queue(conn.default_channel).declare()
+
+    def _mark(self, body: bytes) -> tuple[bytes, dict[str, Any]]:
+        """Decode, mark as shadow, re-encode; MalformedMessage when it is not a message."""
+        try:
+            text = body.decode("utf-8") if isinstance(body, bytes) else body
+        except UnicodeDecodeError as error:
+            raise MalformedMessage("not_json", str(error)) from None
+        payload = envelope.decode_body(text)
+        inner = envelope.decode(payload)
+        if not isinstance(inner.get("method"), str):
+            raise MalformedMessage("no_method", "mirrored message has no method")
+        marked = None if SHADOW_MARK in inner else spliced(text, payload)
+        inner[SHADOW_MARK] = True
+        if marked is None:  # a legacy bare message, or an envelope spelled unusually
+            marked = json.dumps(envelope.encode(inner))
+        return marked.encode(), inner
+
+    def _handle(self, links: list[ShadowLink], message: kombu.Message) -> None:
+        self.counters["mirrored"] += 1
+        try:
+            body, inner = self._mark(message.body)
+        except MalformedMessage:
+            self.counters["undecodable"] += 1
+        else:
+            if sampled(inner.get("args"), self.sample):
+                fanout = message.delivery_info.get("exchange") == f"{self.spec.topic}_fanout"
+                key = message.delivery_info.get("routing_key") or self.spec.routing_keys[0]
+                for link in links:
+                    link.publish(body, inner, key, fanout)
+                self.counters["relayed"] += 1
+                self.on_trigger(Trigger(
+                    str(inner.get("_msg_id") or inner.get("_unique_id") or ""),
+                    inner["method"], str(inner.get("_context_request_id") or ""), key,
+                    time.time()))
+            else:
+                self.counters["sampled_out"] += 1
+        self._ack_later(message)
+
+    def _ack_later(self, message: kombu.Message) -> None:
+        """Ack in batches: one frame acknowledges every message up to this one."""
+        self._unacked, self._pending = message, self._pending + 1
+        if self._pending >= ACK_EVERY:
+            self._flush_acks()
+
+    def _flush_acks(self) -> None:
+        if self._unacked is not None:
+            self._unacked.channel.basic_ack(self._unacked.delivery_tag, multiple=True)
+        self._unacked, self._pending = None, 0
+
+    def _count_drop(self, message: kombu.Message) -> None:
+        self.counters["dropped"] += 1
+        message.ack()
+
+    def run(self) -> None:
+        """Relay until stop(); reconnect and carry on when the broker goes away."""
+        while not self._stop.is_set():
+            try:
+                self._run_once()
+            except BROKER_GONE as error:
+                self.ready.clear()
+                self.counters["reconnects"] += 1
+                log.warning("relay lost the broker (%s); reconnecting", error)
+                self._unacked, self._pending = None, 0
+                time.sleep(0.5)
+
+    def _run_once(self) -> None:
+        links = [ShadowLink(url, self.spec.exchange, self.spec.topic) for url in self.shadow_urls]
+        try:
+            with connect(self.production_url) as conn:
+                mirror, drops = (q(conn.default_channel) for q in mirror_queues(self.spec))
+                mirror.declare()
+                drops.declare()
+                # on_message, not callbacks: the raw body is relayed without decoding twice
+                with conn.Consumer([mirror], on_message=lambda m: self._handle(links, m),
+                                   prefetch_count=ACK_EVERY * 5), \
+                        conn.Consumer([drops], on_message=self._count_drop):
+                    self.ready.set()
+                    while not self._stop.is_set():
+                        try:
+                            conn.drain_events(timeout=0.2)
+                        except TimeoutError:
+                            self._flush_acks()
+                    self._flush_acks()
+        finally:
+            for link in links:
+                link.close()

@@ -1,0 +1,181 @@
+"""A shadow session against a real cloud: run by a detached driver until stopped.
+
+The driver owns the session: it issues each shadow's vhost-scoped credentials, launches the
+shadows (host name = the production host, shadow mode), answers their calls with responders,
+mirrors production's traffic into their vhosts and taps what production sends. Every resource
+is recorded in the session's ledger before it exists, so `shadow stop`, a crash and `harness gc`
+all end in the same teardown. The records (effects, triggers, counters) outlive the session.
+"""
+
+import logging
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.bus import ServerSet, Transport
+from harness.cloud_clients import CloudClients, bus_user
+from harness.config import load_cloud
+from harness.config.schema import Cloud
+from harness.creds.session import CredentialSession
+from harness.creds.targets import layout_for
+from harness.hollow.cloud_access import bus_url, service_endpoints
+from harness.launchers import get_launcher
+from harness.paths import private_dir
+from harness.sessions import Resource, Session, SessionStore
+from harness.shadow.mirror import MirrorSpec
+from harness.shadow.records import TriggerLog, side_dir, write_counters
+from harness.shadow.relay import Relay, Trigger
+from harness.shadow.responders import Responder, load_rules
+from harness.shadow.sources import ShardSource
+from harness.shadow.tap import Tap
+from harness.shards.readiness import vhost_of
+from harness.shards.shard_config import write_shard_conf
+
+log = logging.getLogger(__name__)
+# What production sends to its peers that the tap copies: calls and casts to the conductor,
+# and notifications.
+TAPPED_KEYS = ("conductor", "notifications.*")
+
+
+@dataclass
+class ShadowRequest:
+    """What `harness shadow start` was asked for (kept in the session's info)."""
+
+    cloud: str
+    production_host: str
+    candidate: str
+    control: str | None = None
+    sample: float = 1.0
+    duration: float | None = None
+    responders: str | None = None
+    cloud_config: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def records_dir(session_id: str) -> Path:
+    """Where a session's records live; kept after teardown for `shadow report`."""
+    return private_dir("shadow", session_id)
+
+
+def _url_for(cloud: Cloud, vhost: str) -> str:
+    """The harness's own AMQP URL for one vhost of the cloud's broker."""
+    base = bus_url(cloud)
+    return base[: base.rindex("/")] + "/" + vhost.replace("/", "%2F")
+
+
+class ShadowDriver:
+    """Builds the session, keeps it running, and records counters until stopped."""
+
+    def __init__(self, session: Session, store: SessionStore) -> None:
+        self.session, self.store = session, store
+        self.request = ShadowRequest(**session.info["request"])
+        self.cloud = load_cloud(self.request.cloud, self.request.cloud_config)
+        self.clients = CloudClients(self.cloud)
+        self.root = records_dir(session.id)
+        self.triggers: dict[str, str] = {}  # request id -> trigger id, for the tap
+        self.relay: Relay | None = None
+        self.tap: Tap | None = None
+        self.responders: list[ServerSet] = []
+
+    def _track(self, kind: str, **data: Any) -> None:
+        self.store.track(self.session, Resource(kind, data))
+
+    def _on_trigger(self, log_file: TriggerLog, trigger: Trigger) -> None:
+        log_file.append(trigger)
+        if trigger.request_id:
+            self.triggers[trigger.request_id] = trigger.id
+
+    def _start_shadow(self, creds: CredentialSession, role: str, source: ShardSource,
+                      endpoints: dict[str, str]) -> str:
+        """Issue the shadow's credentials, launch it, answer its calls; return its vhost."""
+        host = self.request.production_host
+        self._track("vhost", name=f"shadow.{self.session.id}.{role}")
+        delivery = creds.issue(host, "shadow", shard=role)
+        assert delivery.conf_path is not None and delivery.record.vhost is not None
+        vhost = delivery.record.vhost
+        self.clients.management.set_permissions(vhost, bus_user(self.cloud))
+        write_shard_conf(delivery.conf_path.parent, self.cloud, endpoints)
+        records = side_dir(self.root, role)
+        records.mkdir(parents=True, exist_ok=True)
+        spec = source.spec(self.session.id, role, host, delivery.conf_path.parent, records,
+                           self.root / "logs")
+        handle = get_launcher(source.launcher).launch(spec)
+        self._track("shard", **handle.to_dict())
+        servers = ServerSet(Transport(_url_for(self.cloud, vhost),
+                                      self.cloud.bus.control_exchange))
+        for rules in load_rules(Path(self.request.responders) if self.request.responders
+                                else None):
+            servers.add(rules.topic, "responder", [Responder(rules)], fanout=False)
+        servers.start()
+        self.responders.append(servers)
+        return vhost
+
+    def start(self) -> None:
+        """Create everything, recording each piece first; then the session is running."""
+        request, cloud = self.request, self.cloud
+        with self.store.state(self.session, "starting", "running"):
+            self._track("creds_session", id=self.session.id)
+            creds = CredentialSession(cloud, self.clients.vault, layout_for(cloud),
+                                      session=self.session.id)
+            self.creds = creds
+            endpoints = service_endpoints(cloud) if cloud.endpoints else {}
+            shadows = {"candidate": ShardSource.parse(request.candidate, "--candidate")}
+            if request.control:
+                shadows["control"] = ShardSource.parse(request.control, "--control")
+            vhosts = [self._start_shadow(creds, role, source, endpoints)
+                      for role, source in shadows.items()]
+            production = vhost_of(cloud)
+            spec = MirrorSpec(self.session.id, request.production_host,
+                              cloud.bus.control_exchange)
+            for name in (spec.name, f"{spec.name}.dropped"):
+                self._track("queue", vhost=production, name=name)
+            self._track("exchange", vhost=production, name=spec.dropped_exchange)
+            self._track("queue", vhost=production, name=f"harness.tap.{self.session.id}")
+            trigger_log = TriggerLog(self.root)
+            self.relay = Relay(bus_url(cloud), spec, [_url_for(cloud, v) for v in vhosts],
+                               request.sample,
+                               on_trigger=lambda t: self._on_trigger(trigger_log, t))
+            self.tap = Tap(bus_url(cloud), self.session.id, cloud.bus.control_exchange,
+                           TAPPED_KEYS, side_dir(self.root, "production") / "tap.jsonl",
+                           self.triggers.get)
+            self.tap.declare()
+            self.relay.declare()
+            self.tap.start()
+            self.relay.start()
+
+    def counters(self) -> dict[str, int]:
+        """Relay and tap counts, for status and the report."""
+        counts: dict[str, int] = {}
+        if self.relay:
+            counts.update(self.relay.counters)
+        if self.tap:
+            counts.update(self.tap.counters)
+        return counts
+
+    def run(self, stop: threading.Event) -> None:
+        """Save counters every second until stopped or the duration is over."""
+        waited = 0.0
+        while not stop.wait(1.0):
+            waited += 1.0
+            write_counters(self.root, self.counters())
+            if self.request.duration and waited >= self.request.duration:
+                return
+
+    def stop(self) -> None:
+        """Stop relaying and tapping (records flushed), then the responders and renewals."""
+        for part in (self.relay, self.tap):
+            if part is not None:
+                part.stop()
+        write_counters(self.root, self.counters())
+        for servers in self.responders:
+            servers.stop()
+            servers.transport.close()
+        if getattr(self, "creds", None) is not None and self.creds.renewer:
+            self.creds.renewer.stop()
+
+
+def new_session(request: ShadowRequest, session_id: str) -> Session:
+    """The session record `shadow start` writes before the driver takes over."""
+    return Session(session_id, "shadow", request.cloud, request.cloud_config,
+                   info={"request": asdict(request), "host": request.production_host})

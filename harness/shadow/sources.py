@@ -1,0 +1,63 @@
+"""What runs as a shadow: the hollow compute (optionally with a behaviour change), an image,
+or a command; each becomes a launch spec in shadow mode reading its bundle."""
+
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.errors import UsageError
+from harness.launchers import LaunchSpec
+from harness.launchers.docker import CREDENTIALS_MOUNT, RECORDS_MOUNT
+from harness.shadow.candidates import CHANGES
+
+HOLLOW = "hollow"
+
+
+@dataclass(frozen=True)
+class ShardSource:
+    """`hollow`, `hollow:CHANGE`, an image (`image:NAME`), or a command (`cmd:...`)."""
+
+    kind: str  # hollow | image | command
+    value: str = ""
+
+    @classmethod
+    def parse(cls, text: str, option: str) -> "ShardSource":
+        """Read --candidate / --control; a mistake names the option and the choices."""
+        if text == HOLLOW:
+            return cls("hollow")
+        head, _, rest = text.partition(":")
+        if head == HOLLOW and rest in CHANGES:
+            return cls("hollow", rest)
+        if head == "image" and rest:
+            return cls("image", rest)
+        if head == "cmd" and rest:
+            return cls("command", rest)
+        raise UsageError(f"{option} {text!r}: use hollow, hollow:CHANGE ({', '.join(CHANGES)}), "
+                         "image:NAME or cmd:COMMAND")
+
+    @property
+    def launcher(self) -> str:
+        """How this source runs."""
+        return "docker" if self.kind == "image" else "process"
+
+    def spec(self, session: str, role: str, host: str, conf_dir: Path, records: Path,
+             log_dir: Path) -> LaunchSpec:
+        """The launch spec of a shadow shard on the production host's name, in shadow mode."""
+        env = {"HARNESS_MODE": "shadow", "HARNESS_SIDE": role, "HARNESS_RECORDS": str(records)}
+        if self.kind == "command":
+            return LaunchSpec(session, role, shlex.split(self.value), log_dir, env=env,
+                              credentials_dir=conf_dir)
+        base = Path(CREDENTIALS_MOUNT) if self.kind == "image" else conf_dir
+        out = Path(RECORDS_MOUNT) if self.kind == "image" else records
+        args = ["--config-file", str(base / "credentials.conf"), "--config-file",
+                str(base / "shard.conf"), "--host", host, "--mode", "shadow",
+                "--effects-dir", str(out), "--side", role, "--session", session]
+        if self.value and self.kind == "hollow":
+            args += ["--change", self.value]
+        if self.kind == "image":
+            env["HARNESS_RECORDS"] = RECORDS_MOUNT
+            return LaunchSpec(session, role, args, log_dir, image=self.value, env=env,
+                              credentials_dir=conf_dir, writable_dir=records)
+        return LaunchSpec(session, role, [sys.executable, "-m", "harness", "hollow", "run",
+                                          *args], log_dir, env=env, credentials_dir=conf_dir)

@@ -1,0 +1,1 @@
+"""Ad hoc shards: issue credentials, render configuration, launch, wait until ready, keep alive."""

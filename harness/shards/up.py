@@ -1,0 +1,156 @@
+"""`shard up`: credentials, configuration, launch, readiness, and a keeper renewing the leases."""
+
+import logging
+import shlex
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from harness.cloud_clients import CloudClients
+from harness.config import load_cloud
+from harness.config.schema import Cloud
+from harness.creds.session import CredentialSession
+from harness.creds.targets import layout_for
+from harness.dev.process import spawn
+from harness.errors import UsageError
+from harness.hollow.cloud_access import bus_url, service_endpoints
+from harness.hollow.shard_set import shard_hosts
+from harness.launchers import LaunchSpec, ShardHandle, get_launcher
+from harness.launchers.docker import CREDENTIALS_MOUNT
+from harness.procinfo import start_time
+from harness.sessions import Resource, Session, SessionStore
+from harness.sessions.model import new_session_id
+from harness.sessions.teardown import CONSUMED_QUEUES, teardown
+from harness.shards.queues import shard_user
+from harness.shards.readiness import consumers, reported_in, vhost_of, wait_ready
+from harness.shards.shard_config import read_shard_config, write_shard_conf
+
+log = logging.getLogger(__name__)
+COMPUTE_TOPIC = "compute"
+
+
+@dataclass(frozen=True)
+class ShardUp:
+    """What the user asked `shard up` for."""
+
+    cloud: str
+    host: str
+    cloud_config: str | None = None
+    mode: str = "production"
+    count: int = 1
+    launcher: str = "process"
+    image: str | None = None
+    command: str | None = None
+    force: bool = False
+    memory_limit: str | None = None
+    cpus: float | None = None
+    ready_timeout: float = 60.0
+
+
+def _shard_argv(request: ShardUp, host: str, conf_dir: Path) -> list[str]:
+    """The command line: the user's, or the hollow compute reading its two config files."""
+    if request.command:
+        return shlex.split(request.command)
+    base = Path(CREDENTIALS_MOUNT) if request.launcher == "docker" else conf_dir
+    args = ["--config-file", str(base / "credentials.conf"), "--config-file",
+            str(base / "shard.conf"), "--host", host]
+    if request.launcher == "docker":
+        return args  # the hollow image's entrypoint is `harness hollow run`
+    return [sys.executable, "-m", "harness", "hollow", "run", *args]
+
+
+def _checks(cloud: Cloud, request: ShardUp, host: str,
+            bundle: Path) -> dict[str, Callable[[], bool]]:
+    """What must hold before a shard counts as ready, by name (the queue asked as the shard's
+    own broker user, which may use its vhost even when that is a shadow vhost)."""
+    queue, shard_url = f"{COMPUTE_TOPIC}.{host}", read_shard_config([bundle]).bus_url
+    checks = {f"a consumer on {queue}": lambda: consumers(shard_url, queue) > 0}
+    if request.mode == "production" and not request.command:
+        checks[f"{host} reported in to the conductor"] = partial(reported_in, cloud, host)
+    return checks
+
+
+def _refuse_taken_hosts(cloud: Cloud, hosts: list[str]) -> None:
+    """Joining a host that already consumes would split production's work queue: refuse."""
+    url = bus_url(cloud)
+    taken = [h for h in hosts if consumers(url, f"{COMPUTE_TOPIC}.{h}")]
+    if taken:
+        raise UsageError(
+            f"host {taken[0]!r} already has a consumer on {COMPUTE_TOPIC}.{taken[0]} in cloud "
+            f"{cloud.name!r}: a second one would take half of its work (use --force to join "
+            "anyway, or `harness shadow start` to watch it safely)")
+
+
+def _track_queues(store: SessionStore, session: Session, vhost: str, host: str, bundle: Path,
+                  before: set[str]) -> None:
+    """Before launch, record the work queue (a crash mid-up would strand it) and the user whose
+    other queues (the fanout's, named at random) teardown looks up while the shard runs."""
+    work_queue = f"{COMPUTE_TOPIC}.{host}"
+    if work_queue not in before:
+        store.track(session, Resource("queue", {"vhost": vhost, "name": work_queue}))
+    store.track(session, Resource(CONSUMED_QUEUES, {"vhost": vhost, "user": shard_user(bundle),
+                                                    "before": sorted(before),
+                                                    "work_queue": work_queue}))
+
+
+def shard_up(request: ShardUp, store: SessionStore | None = None) -> Session:
+    """Wire shards into the cloud and return their session once every one is ready.
+
+    On any failure (or Ctrl-C) everything already created is torn down before the error is
+    raised; if even that fails, the session stays on disk for `harness gc`.
+    """
+    if request.launcher == "docker" and not (request.image or request.command):
+        raise UsageError("--launcher docker needs --image (see `harness image build`)")
+    store = store or SessionStore()
+    cloud = load_cloud(request.cloud, request.cloud_config)
+    clients = CloudClients(cloud)
+    hosts = shard_hosts(request.host, request.count)
+    if request.mode == "production" and not request.force:
+        _refuse_taken_hosts(cloud, hosts)
+    endpoints = service_endpoints(cloud) if not request.command else dict(cloud.endpoints)
+    session = Session(new_session_id(), "shard", cloud.name, request.cloud_config,
+                      info={"mode": request.mode, "hosts": hosts, "launcher": request.launcher})
+    store.save(session)
+    try:
+        _wire(request, store, session, cloud, clients, hosts, endpoints)
+    except BaseException:
+        teardown(session, store)
+        raise
+    return session
+
+
+def _wire(request: ShardUp, store: SessionStore, session: Session, cloud: Cloud,
+          clients: CloudClients, hosts: list[str], endpoints: dict[str, str]) -> None:
+    """Issue, configure, launch and wait for every shard, recording each step first."""
+    with store.state(session, "starting", "running"):
+        store.track(session, Resource("creds_session", {"id": session.id}))
+        creds = CredentialSession(cloud, clients.vault, layout_for(cloud), session=session.id,
+                                  renew=False)
+        launcher = get_launcher(request.launcher)
+        before = {vhost_of(cloud): {q["name"] for q in clients.management.queues(vhost_of(cloud))}}
+        handles: dict[str, ShardHandle] = {}
+        bundles: dict[str, Path] = {}
+        vhosts: dict[str, str] = {}
+        for host in hosts:
+            delivery = creds.issue(host, request.mode)  # type: ignore[arg-type]
+            assert delivery.conf_path is not None
+            conf_dir = delivery.conf_path.parent
+            bundles[host] = delivery.conf_path
+            vhosts[host] = delivery.record.vhost or vhost_of(cloud)
+            write_shard_conf(conf_dir, cloud, endpoints)
+            spec = LaunchSpec(session.id, host, _shard_argv(request, host, conf_dir),
+                              store.root / session.id, image=request.image,
+                              credentials_dir=conf_dir, memory_limit=request.memory_limit,
+                              cpus=request.cpus)
+            _track_queues(store, session, vhosts[host], host, delivery.conf_path,
+                          before.get(vhosts[host], set()))
+            handles[host] = launcher.launch(spec)
+            store.track(session, Resource("shard", handles[host].to_dict()))
+        for host, handle in handles.items():
+            wait_ready(_checks(cloud, request, host, bundles[host]),
+                       request.ready_timeout, partial(launcher.alive, handle))
+        keeper = spawn([sys.executable, "-m", "harness", "shard", "keep", session.id],
+                       store.root / f"{session.id}.keeper.log")
+        store.track(session, Resource("keeper", {"ref": f"{keeper}:{start_time(keeper)}"}))

@@ -1,0 +1,165 @@
+"""Fixtures giving each test its own vhost, database, Vault mount or container, cleaned up after."""
+
+import functools
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import hvac
+import psycopg2
+import pymysql
+import pytest
+
+from credentials.client import call_vault, token_client
+from credentials.errors import CredentialsError
+from credentials.layout import VaultLayout
+from credentials.mounts import disable_auth_method, disable_secrets_engine
+from credentials.policies import delete_policies
+from credentials.redaction import remove_log_filter
+from harness.bus.management import ManagementClient
+from harness.config import Cloud, load_cloud
+from harness.creds.targets import SUFFIX_VARIABLE
+from harness.dev.base_image import base_image_tag
+from harness.dev.services.docker_engine import docker_client
+from harness.dev.services.openbao import ADDRESS as VAULT_ADDRESS
+from harness.dev.services.openbao import root_token_file
+from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER, local_management
+
+# Resolved at import: tests point HARNESS_STATE_DIR elsewhere, which moves root_token_file().
+ROOT_TOKEN_FILE = root_token_file()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by folder: tests/unit are unit, tests/integration are integration."""
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        if "integration" in parts:
+            item.add_marker(pytest.mark.integration)
+        elif "unit" in parts:
+            item.add_marker(pytest.mark.unit)
+
+
+def unique(prefix: str) -> str:
+    """A name no other test (or earlier run) uses."""
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def local_cloud() -> Cloud:
+    """The `local` cloud that `harness dev up` wrote."""
+    return load_cloud("local")
+
+
+@pytest.fixture(scope="session")
+def rabbit_admin() -> ManagementClient:
+    """The management API of the local broker, as its administrator."""
+    return local_management()
+
+
+@pytest.fixture
+def rabbit_vhost(rabbit_admin: ManagementClient) -> Iterator[str]:
+    """A fresh vhost the administrator may use, deleted after the test."""
+    vhost = unique("test").replace("_", ".")
+    rabbit_admin.create_vhost(vhost)
+    rabbit_admin.set_permissions(vhost, LOCAL_USER)
+    yield vhost
+    rabbit_admin.delete_vhost(vhost)
+
+
+@pytest.fixture
+def amqp_url(rabbit_vhost: str) -> str:
+    """An administrator's AMQP URL for the test's own vhost."""
+    return f"amqp://{LOCAL_USER}:{LOCAL_PASSWORD}@127.0.0.1:5672/{rabbit_vhost}"
+
+
+@pytest.fixture
+def mariadb_database() -> Iterator[str]:
+    """A fresh MariaDB database; yields its SQLAlchemy URL, dropped after the test."""
+    name = unique("test")
+    conn = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}`")
+    yield f"mysql+pymysql://root@127.0.0.1:3306/{name}"
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    conn.close()
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database; yields its SQLAlchemy URL, dropped after the test."""
+    name = unique("test")
+    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def vault_root() -> hvac.Client:
+    """The dev OpenBao's root client (tests only: the harness itself uses scoped tokens)."""
+    return token_client(VAULT_ADDRESS, ROOT_TOKEN_FILE.read_text().strip())
+
+
+@pytest.fixture
+def vault_kv_mount(vault_root: hvac.Client) -> Iterator[str]:
+    """A fresh KV v2 mount, disabled (and its data gone) after the test."""
+    mount = unique("test-kv").replace("_", "-")
+    call_vault(VAULT_ADDRESS, lambda: vault_root.sys.enable_secrets_engine(
+        "kv", path=mount, options={"version": "2"}))
+    yield mount
+    vault_root.sys.disable_secrets_engine(mount)
+
+
+@pytest.fixture
+def vault_layout(vault_root: hvac.Client, monkeypatch: pytest.MonkeyPatch
+                 ) -> Iterator[VaultLayout]:
+    """Mounts, policies and roles named for this test only (every harness command in the test
+    uses them through $HARNESS_CREDS_MOUNT_SUFFIX); all removed afterwards."""
+    suffix = uuid.uuid4().hex[:8]
+    monkeypatch.setenv(SUFFIX_VARIABLE, suffix)
+    chosen = VaultLayout().suffixed(suffix)
+    yield chosen
+    remove_log_filter()
+    cleanups = [*(functools.partial(disable_secrets_engine, vault_root, path)
+                  for path in (chosen.rabbitmq, chosen.database, chosen.pki)),
+                functools.partial(disable_auth_method, vault_root, chosen.approle),
+                functools.partial(delete_policies, vault_root, chosen)]
+    failures = []
+    for cleanup in cleanups:  # one failing (say, a dropped database) must not strand the rest
+        try:
+            cleanup()
+        except CredentialsError as error:
+            failures.append(str(error))
+    assert failures == []
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private harness state directory, so session files never mix with a real user's."""
+    path = tmp_path / "state"
+    monkeypatch.setenv("HARNESS_STATE_DIR", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def docker() -> Any:
+    """A Docker SDK client for the local engine."""
+    return docker_client()
+
+
+@pytest.fixture(scope="session")
+def base_image() -> str:
+    """The registry-free base image `harness dev up` built."""
+    return base_image_tag()
+
+
+@pytest.fixture
+def container_labels() -> dict[str, str]:
+    """Labels that let a test's containers be found and removed, even after a crash."""
+    return {"harness.test": unique("t")}

@@ -1,0 +1,4 @@
+-- expect: none
+-- doc: PostgreSQL CREATE INDEX CONCURRENTLY takes SHARE UPDATE EXCLUSIVE
+-- expand
+CREATE INDEX CONCURRENTLY ix_grp ON items (grp);

@@ -1,0 +1,4 @@
+-- expect: none
+-- doc: contract may drop an index
+-- contract
+DROP INDEX ix_legacy;

@@ -1,0 +1,166 @@
+"""A shadow session on real RabbitMQ, OpenBao and MariaDB: start, status, stop, report.
+
+Production is a hollow compute serving the sandbox; the candidate (missing a notification) and
+the control run as separate processes, each in its own vhost with credentials for that vhost
+only. Production must do all its own work; the report must name the candidate's change.
+"""
+
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.bus.management import ManagementClient
+from harness.hollow.effects import EffectRecorder
+from harness.hollow.shard_set import ShardOptions, ShardSet
+from harness.launchers import get_launcher
+from harness.sandbox.cloud import SandboxCloud
+from tests.integration.shards.conftest import shard_cloud  # noqa: F401 (a fixture)
+from tests.integration.shards.harness_cli import cloud_of, harness
+
+HOST = "cmp-p"
+
+
+@pytest.fixture
+def production(shard_cloud: Path) -> Iterator[tuple[SandboxCloud, ShardSet]]:  # noqa: F811
+    """The sandbox cloud and one production hollow compute on the test's vhost."""
+    cloud = cloud_of(shard_cloud)
+    sandbox = SandboxCloud.from_cloud(cloud)
+    sandbox.start()
+    url = sandbox.bus_url
+    shards = ShardSet(url, "nova", [HOST], sandbox.endpoints, EffectRecorder(),
+                      ShardOptions(report_interval=5))
+    shards.start()
+    try:
+        sandbox.wait_for_hosts(1)
+        yield sandbox, shards
+    finally:
+        shards.stop()
+        sandbox.stop()
+
+
+def start_session(config: Path, *extra: str) -> str:
+    cloud = cloud_of(config)
+    done = harness(config, "shadow", "start", "--cloud", cloud.name, "--of", HOST,
+                   "--candidate", "hollow:missing-notification", "--control", "hollow",
+                   "--json", *extra)
+    session: str = json.loads(done.stdout)["session"]
+    return session
+
+
+def status(config: Path, session: str) -> dict[str, Any]:
+    rows = json.loads(harness(config, "shadow", "status", session, "--json").stdout)
+    return rows[0] if rows else {}
+
+
+def test_session_mirrors_compares_and_tears_down(
+    shard_cloud: Path, production: tuple[SandboxCloud, ShardSet],  # noqa: F811
+    rabbit_vhost: str, rabbit_admin: ManagementClient,
+) -> None:
+    sandbox, shards = production
+    session = start_session(shard_cloud)
+    shadow_vhosts = [v for v in rabbit_admin.vhosts() if v.startswith(f"shadow.{session}.")]
+    assert sorted(shadow_vhosts) == [f"shadow.{session}.candidate", f"shadow.{session}.control"]
+
+    traffic = sandbox.traffic(timeout=30)
+    traffic.run(10, rate=5)
+    assert traffic.book.failures == {}
+    deadline = time.monotonic() + 30
+    while status(shard_cloud, session).get("relayed", 0) < 30 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    live = status(shard_cloud, session)
+    assert live["state"] == "running" and live["mirrored"] == live["relayed"] == 30
+    time.sleep(2)  # let the shadows finish the last lifecycle and the tap see its effects
+
+    harness(shard_cloud, "shadow", "stop", session)
+    # Production did all its own work: every operation was handled by it, none by a shadow.
+    assert shards.servers.counters()["handled"] >= 30
+    assert not [v for v in rabbit_admin.vhosts() if v.startswith(f"shadow.{session}.")]
+    assert not [q["name"] for q in rabbit_admin.queues(rabbit_vhost)
+                if q["name"].startswith(("harness.mirror", "harness.tap"))]
+    assert not [h for h in get_launcher("process").discover() if h.session == session]
+
+    done = harness(shard_cloud, "shadow", "report", session, "--format", "json", check=False)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    named = {(m["category"], m["effect"]) for m in report["mismatches"]}
+    assert ("missing", "notification:compute.cmp-p:instance.create.end") in named
+    assert report["observable"]["notification"] and report["observable"]["rpc_call"]
+    assert not report["observable"]["hypervisor"]  # the tap cannot see production's hypervisor
+    assert report["methods"]["build_and_run_instance"]["compared"] == 10
+
+
+def test_kill_9_of_the_driver_then_gc_removes_everything(
+    shard_cloud: Path, production: tuple[SandboxCloud, ShardSet],  # noqa: F811
+    rabbit_vhost: str, rabbit_admin: ManagementClient,
+) -> None:
+    session = start_session(shard_cloud)
+    from harness.sessions import SessionStore
+
+    driver = SessionStore().get(session).owner_pid
+    os.kill(driver, signal.SIGKILL)
+    time.sleep(0.5)
+    assert status(shard_cloud, session)["state"] == "dead"
+    removed = json.loads(harness(shard_cloud, "gc", "--json").stdout)["removed"][session]
+    assert any(item.startswith("shard candidate") for item in removed)
+    assert any(item.startswith("creds_session") for item in removed)
+    assert not [v for v in rabbit_admin.vhosts() if v.startswith(f"shadow.{session}.")]
+    assert not [q["name"] for q in rabbit_admin.queues(rabbit_vhost)
+                if q["name"].startswith(("harness.mirror", "harness.tap"))]
+    assert not [h for h in get_launcher("process").discover() if h.session == session]
+
+
+def test_hostile_candidate_leaves_production_untouched(
+    shard_cloud: Path, production: tuple[SandboxCloud, ShardSet],  # noqa: F811
+    rabbit_vhost: str, rabbit_admin: ManagementClient,
+) -> None:
+    sandbox, shards = production
+    script = Path(__file__).with_name("hostile_candidate.py")
+    cloud = cloud_of(shard_cloud)
+    done = harness(shard_cloud, "shadow", "start", "--cloud", cloud.name, "--of", HOST,
+                   "--candidate", f"cmd:{sys.executable} {script} {rabbit_vhost} {HOST}",
+                   "--json")
+    session = json.loads(done.stdout)["session"]
+    handled_before = shards.servers.counters().get("handled", 0)
+    traffic = sandbox.traffic(timeout=30)
+    traffic.run(5, rate=5)
+    from harness.bus import RPCClient, Target, Transport
+
+    transport = Transport(sandbox.bus_url, "nova")
+    try:
+        client = RPCClient(transport, Target("compute", server=HOST, version="6.0"), timeout=10)
+        assert client.call({"request_id": "req-console"}, "get_console_output",
+                           instance={"nova_object.name": "Instance",
+                                     "nova_object.data": {"uuid": "no-such"}}) == ""
+    except Exception as error:  # production's own answer (a failure here) is what must come
+        assert "FORGED" not in str(error)
+    finally:
+        transport.close()
+    time.sleep(2)
+    harness(shard_cloud, "shadow", "stop", session)
+
+    assert traffic.book.failures == {}
+    assert shards.servers.counters().get("handled", 0) - handled_before >= 15
+    with sandbox.store.engine.connect() as conn:
+        from sqlalchemy import text
+
+        assert conn.execute(text("SELECT COUNT(*) FROM instances WHERE uuid = 'hostile'")
+                            ).scalar() == 0
+    assert "hostile" not in {q["name"] for q in rabbit_admin.queues(rabbit_vhost)}
+    report = json.loads(harness(shard_cloud, "shadow", "report", session, "--format", "json",
+                                check=False).stdout)
+    attempts = {(v["target"], v["method"]) for v in report["violations"]}
+    assert not [a for a in attempts if a[1] == "ESCAPED"], attempts
+    assert {target for target, method in attempts if method == "refused"} == {
+        "production vhost: connect", "production vhost: declare", "production vhost: publish",
+        "production vhost: consume", "database: write", "socket to 127.0.0.1:3306",
+        "subprocess"}
+    assert any(method == "forged reply" for _, method in attempts)
+    assert {"socket.connect", "subprocess.Popen"} <= {
+        method for _, method in attempts}  # also recorded by the guard itself

@@ -1,0 +1,49 @@
+"""The broker patterns: a production host reaches its own queues and nobody else's."""
+
+import re
+import uuid
+
+import pytest
+
+from credentials.rabbitmq_permissions import production_permissions, shadow_permissions
+
+GRANT = production_permissions("/", "cmp-1.example", "nova")
+REPLY = f"reply_{uuid.uuid4().hex}"
+FANOUT = f"compute_fanout_{uuid.uuid4().hex}"
+
+
+def allowed(pattern: str, name: str) -> bool:
+    return re.search(pattern, name) is not None  # RabbitMQ searches, unanchored, like re.search
+
+
+@pytest.mark.parametrize("name", ["compute", "compute.cmp-1.example", FANOUT, REPLY])
+def test_own_queues_can_be_declared_bound_and_consumed(name: str) -> None:
+    assert all(allowed(p, name) for p in (GRANT.configure, GRANT.write, GRANT.read))
+
+
+@pytest.mark.parametrize("name", [
+    "compute.cmp-2", "compute.cmp-1.example.evil", "compute.cmp-1Xexample", "xcompute",
+    "compute_fanout_zz", "reply_", f"{REPLY}x", "conductor", "notifications.infox",
+])
+def test_other_queues_are_out_of_reach(name: str) -> None:
+    assert not any(allowed(p, name) for p in (GRANT.configure, GRANT.read))
+
+
+@pytest.mark.parametrize("name", ["notifications.info", "notifications.error"])
+def test_notification_queues_can_be_declared_as_oslo_does_but_never_consumed(name: str) -> None:
+    assert allowed(GRANT.configure, name) and allowed(GRANT.write, name)
+    assert not allowed(GRANT.read, name)
+
+
+def test_publishes_to_control_fanout_and_default_exchanges_only() -> None:
+    for exchange in ("nova", "compute_fanout", "amq.default"):
+        assert allowed(GRANT.write, exchange)
+    for exchange in ("amq.topic", "neutron", "novax"):
+        assert not allowed(GRANT.write, exchange)
+    assert not allowed(GRANT.configure, "amq.default")
+
+
+def test_shadow_owns_its_vhost_and_names_no_other() -> None:
+    grant = shadow_permissions("shadow.s1.cmp-1")
+    assert list(grant.as_role_entry()) == ["shadow.s1.cmp-1"]
+    assert grant.configure == grant.write == grant.read == ".*"

@@ -1,0 +1,40 @@
+"""`harness demo` needs no service: it runs in a network namespace where nothing else exists."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def demo_in_empty_network(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the demo where no broker, database or Vault can be reached (only its own loopback)."""
+    command = (f"ip link set lo up && {sys.executable} -m harness demo --lifecycles 6 "
+               f"-o {tmp_path / 'report.html'} {' '.join(args)}")
+    return subprocess.run(["unshare", "--net", "sh", "-c", command], capture_output=True,
+                          text=True, timeout=180, check=False, cwd=tmp_path)
+
+
+def test_demo_names_the_change_and_exits_1(tmp_path: Path) -> None:
+    done = demo_in_empty_network(tmp_path, "--change", "missing-notification")
+    assert done.returncode == 1, done.stderr
+    assert "candidate change: missing-notification" in done.stdout
+    assert "missing  build_and_run_instance: notification:compute.cmp-17:instance.create.end" \
+        in done.stdout
+    page = (tmp_path / "report.html").read_text()
+    assert "instance.create.end" in page and "<svg" in page
+
+
+def test_demo_with_no_change_reports_none_and_exits_0(tmp_path: Path) -> None:
+    done = demo_in_empty_network(tmp_path, "--change", "none")
+    assert done.returncode == 0, done.stderr
+    assert "no unexplained differences" in done.stdout
+    assert "differences (beyond noise)" not in done.stdout
+
+
+def test_demo_json_is_the_whole_report(tmp_path: Path) -> None:
+    import json
+
+    done = demo_in_empty_network(tmp_path, "--change", "resource-accounting", "--json")
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["unexplained"] is True
+    assert {m["path"] for m in report["mismatches"]} >= {"memory_mb"}
