@@ -86,9 +86,18 @@ class ManagementClient:
         """Delete a user (a missing one is fine)."""
         self._call("DELETE", f"users/{quote(user, safe='')}")
 
+    def tracing(self, vhost: str) -> bool:
+        """Whether the firehose (amq.rabbitmq.trace) is on for a vhost."""
+        return bool((self._call("GET", f"vhosts/{quote(vhost, safe='')}") or {}).get("tracing"))
+
     def set_tracing(self, vhost: str, enabled: bool) -> None:
-        """Switch the firehose (amq.rabbitmq.trace) on or off for one vhost."""
-        self._call("PUT", f"vhosts/{quote(vhost, safe='')}", json={"tracing": enabled})
+        """Switch the firehose on or off for one vhost, keeping its description and tags."""
+        found = self._call("GET", f"vhosts/{quote(vhost, safe='')}")
+        if found is None:  # gone, and its firehose with it: a PUT would create it again
+            return
+        body = {"tracing": enabled, "description": found.get("description", ""),
+                "tags": ",".join(found.get("tags") or [])}
+        self._call("PUT", f"vhosts/{quote(vhost, safe='')}", json=body)
 
     def exchanges(self, vhost: str) -> list[dict[str, Any]]:
         """Every exchange in a vhost with its type and flags."""

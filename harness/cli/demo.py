@@ -25,7 +25,9 @@ def memory_vhosts(session: str) -> Iterator[Vhosts]:
     """Vhosts on the in-process broker, forgotten afterwards."""
     names = [f"demo.{session}.{side}" for side in ("production", "control", "candidate")]
     try:
-        yield Vhosts(*(memory.url_for(name) for name in names))
+        production, control, candidate = (memory.url_for(name) for name in names)
+        yield Vhosts(production, control, candidate,
+                     firehose=lambda url: memory.set_tracing(url.rsplit("/", 1)[1], True))
     finally:
         for name in names:
             memory.delete_vhost(name)
@@ -45,7 +47,10 @@ def cloud_vhosts(ctx: click.Context, cloud_name: str, session: str) -> Iterator[
         for name in names:
             clients.management.create_vhost(name)
             clients.management.set_permissions(name, bus_user(cloud))
-        yield Vhosts(*(f"{base}/{name}" for name in names))
+        production, control, candidate = (f"{base}/{name}" for name in names)
+        yield Vhosts(production, control, candidate,
+                     firehose=lambda url: clients.management.set_tracing(url.rsplit("/", 1)[1],
+                                                                         True))
     finally:
         for name in names:
             clients.management.delete_vhost(name)
@@ -55,7 +60,7 @@ def cloud_vhosts(ctx: click.Context, cloud_name: str, session: str) -> Iterator[
 @click.option("--change", type=click.Choice(sorted(CHANGES)), default="resource-accounting",
               show_default=True, help="How the candidate differs from production.")
 @click.option("--lifecycles", default=20, show_default=True, type=click.IntRange(1, 10_000),
-              help="Instance lifecycles (build, reboot, delete) to mirror.")
+              help="Instance lifecycles (build, console, reboot, delete) to mirror.")
 @click.option("--rate", default=20.0, show_default=True, type=click.FloatRange(0.1),
               help="Lifecycles started per second.")
 @click.option("--no-control", is_flag=True, help="Run without a control shadow (no noise "

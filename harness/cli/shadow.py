@@ -61,18 +61,22 @@ def _duration(text: str | None) -> float | None:
 @click.option("--duration", help="Stop by itself after this long (e.g. 90s, 15m, 1h).")
 @click.option("--responders", type=click.Path(dir_okay=False, exists=True),
               help="YAML rules answering the shadows' calls (default: echo conductor calls).")
+@click.option("--firehose", is_flag=True,
+              help="Compare replies too, seen through RabbitMQ's firehose (switched on for "
+                   "production's vhost during the session only; it costs the broker a copy of "
+                   "every publish there).")
 @json_option
 @click.pass_context
 def start(ctx: click.Context, cloud_name: str, production_host: str, candidate: str,
           control: str | None, sample: float, duration: str | None, responders: str | None,
-          as_json: bool) -> None:
+          firehose: bool, as_json: bool) -> None:
     """Start a session; it runs in the background until `shadow stop` or its duration."""
     load_cloud(cloud_name, ctx.obj["cloud_config"])  # a bad cloud fails here, not in the driver
     for value, option in ((candidate, "--candidate"), (control, "--control")):
         if value:
             ShardSource.parse(value, option)
     request = ShadowRequest(cloud_name, production_host, candidate, control, sample,
-                            _duration(duration), responders, ctx.obj["cloud_config"])
+                            _duration(duration), responders, ctx.obj["cloud_config"], firehose)
     session_id = new_session_id()
     store = SessionStore()
     session = new_session(request, session_id)
@@ -138,7 +142,7 @@ def status(session_id: str | None, as_json: bool) -> None:
         emit_json(rows)
         return
     headers = ["session", "of", "state", "mirrored", "relayed", "dropped", "sampled_out",
-               "undecodable", "tapped"]
+               "undecodable", "tap_seen", "production_replies_seen", "candidate_replies_seen"]
     click.echo(format_table(headers, [[r.get(h, 0) for h in headers] for r in rows]))
 
 

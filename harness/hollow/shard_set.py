@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from harness.bus import Notifier, RPCClient, ServerSet, Target, Transport
 from harness.hollow.compute import COMPUTE_TOPIC, DEFAULT_RPC_VERSION, HollowCompute
 from harness.hollow.effects import EffectRecorder
+from harness.hollow.ordering import PerInstanceOrder
 from harness.hollow.resources import DEFAULT_HOST_CAPACITY, Resources
 from harness.hollow.services import CONDUCTOR_TOPIC, CONDUCTOR_VERSION, ShardServices
+from shims.mode import Mode, current_mode
 
 LOG = logging.getLogger(__name__)
 
@@ -62,7 +64,9 @@ class ShardSet:
         self.shard_factory = shard_factory or self._default_shard
         self.shards: list[HollowCompute] = []
         self.executor = ThreadPoolExecutor(options.workers, thread_name_prefix="hollow")
-        self.servers = ServerSet(self.transport, self.executor)
+        shadow = (self.effects.mode or current_mode()) is Mode.SHADOW
+        self.servers = ServerSet(self.transport,
+                                 PerInstanceOrder(self.executor) if shadow else self.executor)
         self._stopped = threading.Event()
         self._ticker: threading.Thread | None = None
 

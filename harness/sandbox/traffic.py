@@ -15,7 +15,8 @@ from harness.sandbox.compute_api import ComputeApi
 from harness.sandbox.latency import LatencyBook
 
 DEFAULT_STEPS = ("build", "reboot", "delete")
-KNOWN_STEPS = ("build", "reboot", "stop", "start", "delete")
+KNOWN_STEPS = ("build", "console", "reboot", "stop", "start", "delete")
+CONSOLE_TAIL = 20  # lines of console a `console` step asks for (a call: it waits for them)
 USERS = 8
 PROJECTS = 4
 
@@ -41,7 +42,13 @@ def _in_state(vm_state: str) -> Callable[[Row], bool]:
     return lambda row: row["vm_state"] == vm_state
 
 
+def _read_console(api: ComputeApi, ctxt: dict[str, Any], uuid: str) -> None:
+    """Ask the guest's host for its console: a call, so production's answer is a reply."""
+    api.console_output(ctxt, uuid, CONSOLE_TAIL)
+
+
 STEPS: dict[str, Step] = {
+    "console": Step(_read_console, _settled, _in_state("active")),
     "reboot": Step(lambda api, ctxt, uuid: api.reboot(ctxt, uuid), _settled, _in_state("active")),
     "stop": Step(lambda api, ctxt, uuid: api.stop(ctxt, uuid), _settled, _in_state("stopped")),
     "start": Step(lambda api, ctxt, uuid: api.start(ctxt, uuid), _settled, _in_state("active")),

@@ -91,6 +91,14 @@ class MissingCleanup(HollowCompute):
         return None
 
 
+class ChangedReply(HollowCompute):
+    """Answers get_console_output without the console's last newline (seen only in replies)."""
+
+    def get_console_output(self, ctxt: dict[str, Any], instance: dict[str, Any],
+                           tail_length: int | None = None, **_unused: Any) -> str:
+        return super().get_console_output(ctxt, instance, tail_length).rstrip("\n")
+
+
 class Slower(HollowCompute):
     """Does everything production does, 20 ms later: not a difference."""
 
@@ -125,5 +133,6 @@ CHANGES = {change.name: change for change in (
     Change("reordered-effects", ReorderedEffects),
     Change("failure", FailureInsteadOfSuccess),
     Change("missing-cleanup", MissingCleanup),
+    Change("changed-reply", ChangedReply),
     Change("slower", Slower, is_difference=False),
 )}

@@ -6,6 +6,7 @@ shadows in shadow mode in vhosts of their own, fed only by the relay.
 """
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from harness.hollow.shard_set import ShardOptions, ShardSet
 from harness.sandbox.cloud import SandboxCloud
 from harness.sandbox.latency import LatencyBook
 from harness.sessions.model import new_session_id
+from harness.shadow.firehose import ReplyTap
 from harness.shadow.mirror import MirrorSpec
 from harness.shadow.records import TriggerLog, side_dir, write_counters
 from harness.shadow.relay import Relay
@@ -29,6 +31,7 @@ SETTLE_TIMEOUT = 60.0
 # One host takes all of the experiment's traffic: room for every instance in flight at once.
 EXPERIMENT_CAPACITY = Resources(memory_mb=4_194_304, vcpus=8192, disk_gb=1_048_576)
 NOT_OUTCOMES = frozenset({"reply_failed"})  # counted besides the message's own outcome
+LIFECYCLE = ("build", "console", "reboot", "delete")  # casts, and a call whose reply compares
 
 
 def processed(counters: dict[str, int]) -> int:
@@ -43,6 +46,13 @@ class Vhosts:
     production: str
     control: str | None
     candidate: str
+    firehose: Callable[[str], None] | None = None  # switches a vhost's firehose on, by URL
+
+    def sides(self) -> dict[Side, str]:
+        """Each side's URL, production first."""
+        urls: dict[Side, str | None] = {"production": self.production, "control": self.control,
+                                        "candidate": self.candidate}
+        return {side: url for side, url in urls.items() if url}
 
 
 @dataclass
@@ -54,6 +64,7 @@ class EmbeddedExperiment:
     candidate: type[HollowCompute] = HollowCompute
     host: str = "cmp-17"
     sample: float = 1.0
+    steps: tuple[str, ...] = LIFECYCLE
     session: str = field(default_factory=new_session_id)
     progress: Callable[[str], None] = lambda _line: None
 
@@ -82,8 +93,12 @@ class EmbeddedExperiment:
         shadow_urls = [u for u in (self.vhosts.control, self.vhosts.candidate) if u]
         relay = Relay(self.vhosts.production, MirrorSpec(self.session, self.host, EXCHANGE),
                       shadow_urls, self.sample, on_trigger=triggers.append)
+        taps = self._reply_taps(triggers)
         try:
             relay.declare()
+            for tap in taps:
+                tap.declare()
+                tap.start()
             sides.append(self._shards(self.vhosts.production, "production", Mode.RECORD,
                                       HollowCompute, sandbox.endpoints))
             if self.vhosts.control:
@@ -96,26 +111,41 @@ class EmbeddedExperiment:
             relay.start()
             sandbox.wait_for_hosts(1)
             self.progress(f"driving {lifecycles} instance lifecycles through {self.host}")
-            traffic = sandbox.traffic(timeout=30)
+            traffic = sandbox.traffic(steps=self.steps, timeout=30)
             traffic.run(lifecycles, rate)
-            self._settle(relay, sides[1:])
+            self._settle(relay, sides[1:], taps)
             return traffic.book
         finally:
             relay.stop()
-            write_counters(self.root, relay.counters)
+            for tap in taps:
+                tap.stop()
+            write_counters(self.root, sum((tap.counters for tap in taps), Counter(relay.counters)))
             triggers.close()
             for shards in sides:
                 shards.stop()
             sandbox.stop()
 
-    def _settle(self, relay: Relay, shadows: list[ShardSet]) -> None:
-        """Wait until the mirror is drained and each shadow has handled all that was relayed."""
+    def _reply_taps(self, triggers: TriggerLog) -> list[ReplyTap]:
+        """With a firehose to switch on, every side's replies are tapped the same way."""
+        if self.vhosts.firehose is None:
+            return []
+        taps = []
+        for side, url in self.vhosts.sides().items():
+            self.vhosts.firehose(url)
+            taps.append(ReplyTap(url, self.session, side, side_dir(self.root, side) /
+                                 "replies.jsonl", triggers.method_of))
+        return taps
+
+    def _settle(self, relay: Relay, shadows: list[ShardSet], taps: list[ReplyTap]) -> None:
+        """Wait until the mirror is drained, each shadow has handled all that was relayed,
+        and the reply taps have gone quiet."""
         deadline = time.monotonic() + SETTLE_TIMEOUT
-        last = -1
+        last: tuple[int, ...] = ()
         while time.monotonic() < deadline:
             relayed = relay.counters["relayed"]
             handled = [processed(s.servers.counters()) for s in shadows]
-            if relayed == last and all(h >= relayed for h in handled):
+            seen = (relayed, *(sum(tap.counters.values()) for tap in taps))
+            if seen == last and all(h >= relayed for h in handled):
                 return
-            last = relayed
+            last = seen
             time.sleep(0.3)

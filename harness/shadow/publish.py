@@ -8,8 +8,8 @@ from harness.shadow.compare.comparison import Thresholds
 from harness.shadow.records import read_counters, read_effects, read_triggers, side_dir, violations
 from harness.shadow.report import Report
 
-# Kinds of production's effects each way of observing it can see.
-OBSERVABLE_BY_SHIMS = ("rpc_call", "rpc_cast", "notification", "http", "hypervisor")
+# Kinds of production's effects a session may see: by taps, shims in record mode, the firehose.
+OBSERVABLE_KINDS = ("rpc_call", "rpc_cast", "rpc_reply", "notification", "http", "hypervisor")
 
 
 def publish(root: Path, session: str, host: str, *, caps: Mapping[str, str],
@@ -21,7 +21,7 @@ def publish(root: Path, session: str, host: str, *, caps: Mapping[str, str],
     control_dir = side_dir(root, "control")
     control = read_effects(control_dir) if control_dir.is_dir() else None
     seen = {e.get("kind") for e in production}
-    observable = {kind: kind in seen for kind in OBSERVABLE_BY_SHIMS}
+    observable = {kind: kind in seen for kind in OBSERVABLE_KINDS}
     comparable = {k for k, v in observable.items() if v}
 
     def keep(effects: list[dict[str, object]]) -> list[dict[str, object]]:

@@ -13,6 +13,7 @@ from harness.shadow.relay import Trigger
 SIDES = ("production", "control", "candidate")
 TRIGGERS = "triggers.jsonl"
 COUNTERS = "counters.json"
+RECENT_TRIGGERS = 200_000  # replies come within seconds of their call: older ones are forgotten
 
 
 def side_dir(root: Path, side: str) -> Path:
@@ -33,16 +34,25 @@ def read_effects(directory: Path) -> list[dict[str, Any]]:
 
 
 class TriggerLog:
-    """Appends the relay's triggers as JSONL; the comparator reads them back by id."""
+    """Appends the relay's triggers as JSONL; the comparator reads them back by id, the reply
+    taps ask it (while the session runs) which method a recent call was."""
 
     def __init__(self, root: Path) -> None:
         self.path = root / TRIGGERS
         root.mkdir(parents=True, exist_ok=True)
         self._file = self.path.open("a", buffering=1)
+        self._methods: dict[str, str] = {}
 
     def append(self, trigger: Trigger) -> None:
         """Record one relayed message."""
         self._file.write(json.dumps(asdict(trigger)) + "\n")
+        self._methods[trigger.id] = trigger.method
+        if len(self._methods) > RECENT_TRIGGERS:
+            del self._methods[next(iter(self._methods))]
+
+    def method_of(self, trigger_id: str) -> str | None:
+        """The method of a recently relayed message, by its id (a call's `_msg_id`)."""
+        return self._methods.get(trigger_id)
 
     def close(self) -> None:
         """Flush and close."""

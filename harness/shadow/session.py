@@ -23,12 +23,13 @@ from harness.hollow.cloud_access import bus_url, service_endpoints
 from harness.launchers import get_launcher
 from harness.paths import private_dir
 from harness.sessions import Resource, Session, SessionStore
+from harness.shadow.firehose import ReplyTap, reply_tap_queue
 from harness.shadow.mirror import MirrorSpec
 from harness.shadow.records import TriggerLog, side_dir, write_counters
 from harness.shadow.relay import Relay, Trigger
 from harness.shadow.responders import Responder, load_rules
 from harness.shadow.sources import ShardSource
-from harness.shadow.tap import Tap
+from harness.shadow.tap import EffectTap, Tap
 from harness.shards.readiness import vhost_of
 from harness.shards.shard_config import write_shard_conf
 
@@ -50,6 +51,7 @@ class ShadowRequest:
     duration: float | None = None
     responders: str | None = None
     cloud_config: str | None = None
+    firehose: bool = False  # observe replies through RabbitMQ's firehose
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -75,7 +77,7 @@ class ShadowDriver:
         self.root = records_dir(session.id)
         self.triggers: dict[str, str] = {}  # request id -> trigger id, for the tap
         self.relay: Relay | None = None
-        self.tap: Tap | None = None
+        self.taps: list[EffectTap] = []
         self.responders: list[ServerSet] = []
 
     def _track(self, kind: str, **data: Any) -> None:
@@ -123,8 +125,8 @@ class ShadowDriver:
             shadows = {"candidate": ShardSource.parse(request.candidate, "--candidate")}
             if request.control:
                 shadows["control"] = ShardSource.parse(request.control, "--control")
-            vhosts = [self._start_shadow(creds, role, source, endpoints)
-                      for role, source in shadows.items()]
+            vhosts = {role: self._start_shadow(creds, role, source, endpoints)
+                      for role, source in shadows.items()}
             production = vhost_of(cloud)
             spec = MirrorSpec(self.session.id, request.production_host,
                               cloud.bus.control_exchange)
@@ -133,24 +135,42 @@ class ShadowDriver:
             self._track("exchange", vhost=production, name=spec.dropped_exchange)
             self._track("queue", vhost=production, name=f"harness.tap.{self.session.id}")
             trigger_log = TriggerLog(self.root)
-            self.relay = Relay(bus_url(cloud), spec, [_url_for(cloud, v) for v in vhosts],
+            self.relay = Relay(bus_url(cloud), spec, [_url_for(cloud, v) for v in vhosts.values()],
                                request.sample,
                                on_trigger=lambda t: self._on_trigger(trigger_log, t))
-            self.tap = Tap(bus_url(cloud), self.session.id, cloud.bus.control_exchange,
-                           TAPPED_KEYS, side_dir(self.root, "production") / "tap.jsonl",
-                           self.triggers.get)
-            self.tap.declare()
+            self.taps = [Tap(bus_url(cloud), self.session.id, cloud.bus.control_exchange,
+                             TAPPED_KEYS, side_dir(self.root, "production") / "tap.jsonl",
+                             self.triggers.get)]
+            if request.firehose:
+                self.taps += self._reply_taps(trigger_log, {"production": production, **vhosts})
+            for tap in self.taps:
+                tap.declare()
             self.relay.declare()
-            self.tap.start()
+            for tap in self.taps:
+                tap.start()
             self.relay.start()
+
+    def _reply_taps(self, trigger_log: TriggerLog, vhosts: dict[str, str]) -> list[ReplyTap]:
+        """Switch each side's firehose on (production's back off at teardown, unless it was on
+        already) and tap every side's replies the same way."""
+        management, taps = self.clients.management, []
+        for side, vhost in vhosts.items():
+            if side == "production" and not management.tracing(vhost):
+                self._track("firehose", vhost=vhost)
+            management.set_tracing(vhost, True)  # a shadow's firehose goes with its vhost
+            self._track("queue", vhost=vhost, name=reply_tap_queue(self.session.id, side).name)
+            taps.append(ReplyTap(_url_for(self.cloud, vhost), self.session.id, side,
+                                 side_dir(self.root, side) / "replies.jsonl",
+                                 trigger_log.method_of))
+        return taps
 
     def counters(self) -> dict[str, int]:
         """Relay and tap counts, for status and the report."""
         counts: dict[str, int] = {}
         if self.relay:
             counts.update(self.relay.counters)
-        if self.tap:
-            counts.update(self.tap.counters)
+        for tap in self.taps:
+            counts.update(tap.counters)
         return counts
 
     def run(self, stop: threading.Event) -> None:
@@ -164,7 +184,7 @@ class ShadowDriver:
 
     def stop(self) -> None:
         """Stop relaying and tapping (records flushed), then the responders and renewals."""
-        for part in (self.relay, self.tap):
+        for part in (self.relay, *self.taps):
             if part is not None:
                 part.stop()
         write_counters(self.root, self.counters())

@@ -1,14 +1,15 @@
-"""Observe production without touching its code: a tap on its control exchange.
+"""Observe a side without touching its code: taps, queues of the harness's own on its vhost.
 
-A queue of the harness's own (bounded, expiring) copies what production sends to its peers:
-calls and casts to other topics, and notifications. Each copy is tied to the mirrored message
-that caused it by the request id its context carries, and written as an effect of the same
-shape the shims record, so the comparator can match the two sides.
+`Tap` copies what production sends to its peers on the control exchange: calls and casts to
+other topics, and notifications. Each copy is tied to the mirrored message that caused it by
+the request id its context carries, and written as an effect of the same shape the shims
+record, so the comparator can match the two sides. `EffectTap` is what every tap shares.
 """
 
 import json
 import logging
 import time
+from abc import abstractmethod
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 TAP_MAX_LENGTH = 100_000
 TAP_EXPIRES_MS = 600_000
 PENDING_SECONDS = 5.0
+RESOLVE_EVERY = 0.1  # seconds between passes over the effects waiting for their cause
 
 
 def tap_queue(session: str, exchange: str, routing_keys: Sequence[str]) -> kombu.Queue:
@@ -55,25 +57,38 @@ def as_effect(inner: dict[str, Any], routing_key: str, session: str) -> dict[str
     return None
 
 
-class Tap(BackgroundLoop):
-    """Writes production's effects for the session's triggers to a JSONL file."""
+class EffectTap(BackgroundLoop):
+    """Consumes one queue of the harness's own and writes the effects it sees to a JSONL file,
+    each once its cause (a relayed trigger) is known; uncaused ones count as unrelated."""
 
-    thread_name = "tap"
+    counter_prefix = "tap"
 
-    def __init__(self, production_url: str, session: str, exchange: str,
-                 routing_keys: Sequence[str], output: Path,
-                 cause_of: Callable[[str], str | None]) -> None:
+    def __init__(self, url: str, session: str, output: Path) -> None:
         super().__init__()
-        self.url, self.session, self.exchange = production_url, session, exchange
-        self.routing_keys = list(routing_keys)
-        self.output, self.cause_of = output, cause_of
+        self.url, self.session, self.output = url, session, output
         self.counters: Counter[str] = Counter()
         self._seq = 0
         self._pending: list[tuple[float, dict[str, Any]]] = []
+        self._resolved_at = 0.0
+
+    @abstractmethod
+    def queue(self) -> kombu.Queue:
+        """The tap's queue, bound where it sees what it observes."""
+
+    @abstractmethod
+    def effect(self, inner: dict[str, Any], message: kombu.Message) -> dict[str, Any] | None:
+        """A decoded message as an effect (None for what is not one)."""
+
+    @abstractmethod
+    def attribute(self, effect: dict[str, Any]) -> bool:
+        """Set the effect's cause (`caused_by`) when the relay has seen it; False while not."""
+
+    def _count(self, what: str) -> None:
+        self.counters[f"{self.counter_prefix}_{what}"] += 1
 
     def declare(self) -> kombu.Queue:
         """Create the tap's queue (before production's traffic is mirrored)."""
-        queue = tap_queue(self.session, self.exchange, self.routing_keys)
+        queue = self.queue()
         with connect(self.url) as conn:
             queue(conn.default_channel).declare()
         return queue
@@ -82,37 +97,36 @@ class Tap(BackgroundLoop):
         try:
             inner = envelope.decode(envelope.decode_body(message.body))
         except MalformedMessage:
-            self.counters["tap_undecodable"] += 1
+            self._count("undecodable")
             message.ack()
             return
-        effect = as_effect(inner, message.delivery_info.get("routing_key", ""), self.session)
+        effect = self.effect(inner, message)
         if effect is not None:
             self._seq += 1
             effect.update(seq=self._seq, ts=time.time())
             self._pending.append((time.monotonic() + PENDING_SECONDS, effect))
         else:
-            self.counters["tap_unrelated"] += 1
+            self._count("unrelated")
         message.ack()
-        self._resolve(out)
+        if time.monotonic() - self._resolved_at >= RESOLVE_EVERY:
+            self._resolve(out)
 
     def _resolve(self, out: Any) -> None:
         """Write pending effects whose trigger the relay has seen; drop the expired ones.
 
-        Production may answer a message before the relay has recorded it as a trigger, so an
+        A side may act on a message before the relay has recorded it as a trigger, so an
         effect waits a few seconds for its cause before it counts as unrelated traffic.
         """
         still, now = [], time.monotonic()
         for deadline, effect in self._pending:
-            cause = self.cause_of(str(effect.get("request_id") or ""))
-            if cause is not None:
-                effect["caused_by"] = cause
+            if self.attribute(effect):
                 out.write(json.dumps(effect, default=str, sort_keys=True) + "\n")
-                self.counters["tapped"] += 1
+                self._count("seen")
             elif deadline < now:
-                self.counters["tap_unrelated"] += 1
+                self._count("unrelated")
             else:
                 still.append((deadline, effect))
-        self._pending = still
+        self._pending, self._resolved_at = still, now
 
     def run(self) -> None:
         """Tap until stopped, reconnecting when the broker goes away."""
@@ -120,15 +134,39 @@ class Tap(BackgroundLoop):
         with self.output.open("a", buffering=1) as out:
             while not self._stop.is_set():
                 try:
-                    with connect(self.url) as conn:
-                        queue = tap_queue(self.session, self.exchange, self.routing_keys)
-                        with conn.Consumer([queue], on_message=lambda m: self._handle(out, m),
-                                           prefetch_count=500):
-                            while not self._stop.is_set():
-                                try:
-                                    conn.drain_events(timeout=0.2)
-                                except TimeoutError:
-                                    self._resolve(out)
+                    with connect(self.url) as conn, conn.Consumer(
+                            [self.queue()], on_message=lambda m: self._handle(out, m),
+                            prefetch_count=500):
+                        while not self._stop.is_set():
+                            try:
+                                conn.drain_events(timeout=0.2)
+                            except TimeoutError:
+                                self._resolve(out)
                 except BROKER_GONE as error:
-                    log.warning("tap lost the broker (%s); reconnecting", error)
+                    log.warning("%s lost the broker (%s); reconnecting", self.thread_name, error)
                     time.sleep(0.5)
+            self._resolve(out)
+
+
+class Tap(EffectTap):
+    """Writes production's messages to its peers, for the session's triggers."""
+
+    thread_name = "tap"
+
+    def __init__(self, production_url: str, session: str, exchange: str,
+                 routing_keys: Sequence[str], output: Path,
+                 cause_of: Callable[[str], str | None]) -> None:
+        super().__init__(production_url, session, output)
+        self.exchange, self.routing_keys, self.cause_of = exchange, list(routing_keys), cause_of
+
+    def queue(self) -> kombu.Queue:
+        return tap_queue(self.session, self.exchange, self.routing_keys)
+
+    def effect(self, inner: dict[str, Any], message: kombu.Message) -> dict[str, Any] | None:
+        return as_effect(inner, message.delivery_info.get("routing_key", ""), self.session)
+
+    def attribute(self, effect: dict[str, Any]) -> bool:
+        cause = self.cause_of(str(effect.get("request_id") or ""))
+        if cause is not None:
+            effect["caused_by"] = cause
+        return cause is not None

@@ -26,8 +26,8 @@ def observe(effects: Iterable[Effect]) -> dict[str, list[Effect]]:
     for effect in effects:
         if effect.get("caused_by"):
             grouped[str(effect["caused_by"])].append(effect)
-    for group in grouped.values():
-        group.sort(key=lambda e: (e.get("seq", 0), e.get("ts", 0)))
+    for group in grouped.values():  # a call's reply ends its handling, whoever observed it
+        group.sort(key=lambda e: (e.get("kind") == "rpc_reply", e.get("seq", 0), e.get("ts", 0)))
     return dict(grouped)
 
 

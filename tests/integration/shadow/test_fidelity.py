@@ -4,19 +4,23 @@ beyond noise; a changed one is still named at that scale."""
 from collections.abc import Callable
 from pathlib import Path
 
+from harness.bus.management import ManagementClient
 from harness.hollow.compute import HollowCompute
 from harness.shadow.embedded import EmbeddedExperiment, Vhosts
 from harness.shadow.publish import publish
 from tests.integration.shadow.conftest import url_for
 
 CAPS = {"compute": "6.4", "conductor": "3.0"}
-LIFECYCLES = 1700  # build, reboot and delete each: 5,100 mirrored messages
+LIFECYCLES = 1275  # build, console, reboot and delete each: 5,100 mirrored messages
 
 
 def test_clean_candidate_over_5000_messages_has_no_difference(
-    make_vhost: Callable[[str], str], tmp_path: Path
+    make_vhost: Callable[[str], str], rabbit_admin: ManagementClient, tmp_path: Path
 ) -> None:
-    vhosts = Vhosts(*(url_for(make_vhost(side)) for side in ("prod", "control", "candidate")))
+    production, control, candidate = (url_for(make_vhost(side))
+                                      for side in ("prod", "control", "candidate"))
+    vhosts = Vhosts(production, control, candidate,
+                    firehose=lambda url: rabbit_admin.set_tracing(url.rsplit("/", 1)[1], True))
     experiment = EmbeddedExperiment(vhosts, tmp_path, HollowCompute)
     book = experiment.run(LIFECYCLES, rate=40)
     assert book.failure_count() == 0
@@ -24,5 +28,7 @@ def test_clean_candidate_over_5000_messages_has_no_difference(
     assert report.counters["relayed"] >= 5000
     assert report.counters["mirrored"] == report.counters["relayed"]
     assert sum(report.comparison.compared.values()) >= 5000
+    assert report.observable["rpc_reply"]
+    assert report.comparison.compared["get_console_output"] == LIFECYCLES
     assert report.comparison.reported == [] and report.comparison.drift == []
     assert not report.failed

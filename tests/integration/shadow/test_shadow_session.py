@@ -10,57 +10,18 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from harness.bus.management import ManagementClient
-from harness.hollow.effects import EffectRecorder
-from harness.hollow.shard_set import ShardOptions, ShardSet
+from harness.hollow.shard_set import ShardSet
 from harness.launchers import get_launcher
 from harness.sandbox.cloud import SandboxCloud
-from tests.integration.shards.conftest import shard_cloud  # noqa: F401 (a fixture)
+from tests.integration.shadow.conftest import HOST, start_session, status
 from tests.integration.shards.harness_cli import cloud_of, harness
-
-HOST = "cmp-p"
-
-
-@pytest.fixture
-def production(shard_cloud: Path) -> Iterator[tuple[SandboxCloud, ShardSet]]:  # noqa: F811
-    """The sandbox cloud and one production hollow compute on the test's vhost."""
-    cloud = cloud_of(shard_cloud)
-    sandbox = SandboxCloud.from_cloud(cloud)
-    sandbox.start()
-    url = sandbox.bus_url
-    shards = ShardSet(url, "nova", [HOST], sandbox.endpoints, EffectRecorder(),
-                      ShardOptions(report_interval=5))
-    shards.start()
-    try:
-        sandbox.wait_for_hosts(1)
-        yield sandbox, shards
-    finally:
-        shards.stop()
-        sandbox.stop()
-
-
-def start_session(config: Path, *extra: str) -> str:
-    cloud = cloud_of(config)
-    done = harness(config, "shadow", "start", "--cloud", cloud.name, "--of", HOST,
-                   "--candidate", "hollow:missing-notification", "--control", "hollow",
-                   "--json", *extra)
-    session: str = json.loads(done.stdout)["session"]
-    return session
-
-
-def status(config: Path, session: str) -> dict[str, Any]:
-    rows = json.loads(harness(config, "shadow", "status", session, "--json").stdout)
-    return rows[0] if rows else {}
 
 
 def test_session_mirrors_compares_and_tears_down(
-    shard_cloud: Path, production: tuple[SandboxCloud, ShardSet],  # noqa: F811
+    shard_cloud: Path, production: tuple[SandboxCloud, ShardSet],
     rabbit_vhost: str, rabbit_admin: ManagementClient,
 ) -> None:
     sandbox, shards = production
@@ -93,11 +54,12 @@ def test_session_mirrors_compares_and_tears_down(
     assert ("missing", "notification:compute.cmp-p:instance.create.end") in named
     assert report["observable"]["notification"] and report["observable"]["rpc_call"]
     assert not report["observable"]["hypervisor"]  # the tap cannot see production's hypervisor
+    assert not report["observable"]["rpc_reply"]  # nor its replies, without --firehose
     assert report["methods"]["build_and_run_instance"]["compared"] == 10
 
 
 def test_kill_9_of_the_driver_then_gc_removes_everything(
-    shard_cloud: Path, production: tuple[SandboxCloud, ShardSet],  # noqa: F811
+    shard_cloud: Path, production: tuple[SandboxCloud, ShardSet],
     rabbit_vhost: str, rabbit_admin: ManagementClient,
 ) -> None:
     session = start_session(shard_cloud)
@@ -117,7 +79,7 @@ def test_kill_9_of_the_driver_then_gc_removes_everything(
 
 
 def test_hostile_candidate_leaves_production_untouched(
-    shard_cloud: Path, production: tuple[SandboxCloud, ShardSet],  # noqa: F811
+    shard_cloud: Path, production: tuple[SandboxCloud, ShardSet],
     rabbit_vhost: str, rabbit_admin: ManagementClient,
 ) -> None:
     sandbox, shards = production

@@ -22,14 +22,18 @@ EXPECTED = {
     "reordered-effects": ("order", "order", ""),
     "failure": ("extra", "notification:compute.cmp-17:instance.create.error", ""),
     "missing-cleanup": ("missing", "http:", ""),
+    "changed-reply": ("value", "rpc_reply:caller:get_console_output", "result"),
 }
 
 
-def run(change: str, tmp_path: Path) -> Report:
+def run(change: str, tmp_path: Path, firehose: bool = True) -> Report:
     names = [f"t.{change}.{side}" for side in ("production", "control", "candidate")]
+    production, control, candidate = (memory.url_for(n) for n in names)
+    vhosts = Vhosts(production, control, candidate,
+                    firehose=(lambda url: memory.set_tracing(url.rsplit("/", 1)[1], True))
+                    if firehose else None)
     try:
-        experiment = EmbeddedExperiment(Vhosts(*(memory.url_for(n) for n in names)), tmp_path,
-                                        CHANGES[change].shard)
+        experiment = EmbeddedExperiment(vhosts, tmp_path, CHANGES[change].shard)
         book = experiment.run(lifecycles=8, rate=40)
         assert book.failure_count() == 0, book.failures  # production itself never suffers
         return publish(tmp_path, experiment.session, experiment.host, caps=CAPS)
@@ -54,7 +58,15 @@ def test_clean_or_slower_candidate_has_no_difference(change: str, tmp_path: Path
     assert report.comparison.reported == []
     assert report.comparison.drift == []
     assert not report.failed
-    assert report.counters["relayed"] == 24
+    assert report.counters["relayed"] == 32  # build, console, reboot, delete
+    assert report.observable["rpc_reply"]
+    assert report.comparison.compared["get_console_output"] == 8
+
+
+def test_without_a_firehose_replies_are_not_observable(tmp_path: Path) -> None:
+    report = run("changed-reply", tmp_path, firehose=False)
+    assert not report.observable["rpc_reply"]
+    assert report.comparison.reported == [] and not report.failed
 
 
 def test_version_above_cap_is_interface_drift(tmp_path: Path) -> None:
