@@ -14,7 +14,7 @@ from harness.config import load_cloud
 from harness.dev.process import spawn, terminate
 from harness.errors import InfrastructureError, UsageError
 from harness.exitcodes import ExitCode
-from harness.hollow.foreground import stop_on_signals
+from harness.foreground import stop_on_signals
 from harness.paths import private_dir
 from harness.procinfo import start_time
 from harness.sessions import SessionStore

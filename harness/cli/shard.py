@@ -3,7 +3,7 @@
 import click
 
 from harness.cli.output import emit_json, json_option
-from harness.hollow.foreground import stop_on_signals
+from harness.foreground import stop_on_signals
 from harness.launchers import get_launcher
 from harness.sessions import SessionStore
 from harness.sessions.gc import shard_handles
