@@ -5,6 +5,8 @@ import json
 import uuid
 from typing import Any
 
+import orjson
+
 from harness.bus.exceptions import MalformedMessage
 from harness.bus.versions import version_is_compatible
 
@@ -42,11 +44,20 @@ def encode(message: dict[str, Any]) -> dict[str, str]:
     return {VERSION_KEY: ENVELOPE_VERSION, MESSAGE_KEY: dumps(message)}
 
 
+def loads(text: str) -> Any:
+    """JSON text as Python: orjson (four times faster, most of a relay's decoding), else the
+    standard library for what oslo's may write and orjson refuses (NaN, integers over 64 bits)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def decode_body(body: bytes | str) -> Any:
     """Parse a raw AMQP body as JSON; MalformedMessage(kind="not_json") when it is not."""
     try:
         text = body.decode("utf-8") if isinstance(body, bytes) else body
-        return json.loads(text)
+        return loads(text)
     except (UnicodeDecodeError, ValueError) as error:
         raise MalformedMessage("not_json", str(error)) from None
 

@@ -1,10 +1,12 @@
 """A session's records on disk: each side's effects (JSONL), the triggers, the counters."""
 
 import json
+import time
 from collections.abc import Iterable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from harness.atomic import write_json
 from harness.errors import UsageError
@@ -14,6 +16,7 @@ SIDES = ("production", "control", "candidate")
 TRIGGERS = "triggers.jsonl"
 COUNTERS = "counters.json"
 RECENT_TRIGGERS = 200_000  # replies come within seconds of their call: older ones are forgotten
+FLUSH_EVERY = 0.5  # seconds: a line-buffered write per trigger cost the relay a tenth of its rate
 
 
 def side_dir(root: Path, side: str) -> Path:
@@ -40,12 +43,16 @@ class TriggerLog:
     def __init__(self, root: Path) -> None:
         self.path = root / TRIGGERS
         root.mkdir(parents=True, exist_ok=True)
-        self._file = self.path.open("a", buffering=1)
+        self._file = self.path.open("ab")
+        self._flushed = time.monotonic()
         self._methods: dict[str, str] = {}
 
     def append(self, trigger: Trigger) -> None:
         """Record one relayed message."""
-        self._file.write(json.dumps(asdict(trigger)) + "\n")
+        self._file.write(orjson.dumps(trigger.__dict__) + b"\n")  # asdict() deep-copies
+        if time.monotonic() - self._flushed > FLUSH_EVERY:
+            self._file.flush()
+            self._flushed = time.monotonic()
         self._methods[trigger.id] = trigger.method
         if len(self._methods) > RECENT_TRIGGERS:
             del self._methods[next(iter(self._methods))]

@@ -8,13 +8,14 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
+import amqp
 import kombu
 
 from harness.bus import envelope, topology
 from harness.bus.exceptions import MalformedMessage
-from harness.bus.transport import connect
+from harness.bus.transport import connect, drain_until
 from harness.shadow.background import BROKER_GONE, BackgroundLoop
 from harness.shadow.mirror import MirrorSpec, mirror_queues
 from harness.shadow.sampling import sampled
@@ -26,6 +27,7 @@ ACK_EVERY = 100
 # inside that (escaped) text: splicing it in spares re-encoding the whole message.
 INNER_MESSAGE = re.compile(r'"oslo\.message"\s*:\s*"')
 ESCAPED_MARK = json.dumps(f'"{SHADOW_MARK}": true, ')[1:-1]
+Delivery: TypeAlias = "amqp.Message | kombu.Message"  # py-amqp's on RabbitMQ, kombu's in process
 
 
 @dataclass(frozen=True)
@@ -42,19 +44,14 @@ class Trigger:
 def spliced(text: str, payload: Any) -> str | None:
     """The raw envelope with the mark spliced into its inner message, or None when it cannot be.
 
-    The splice point is proven, not guessed: the JSON string starting there must decode to the
-    very inner text the parser saw, and that text must open an object (it has a method).
+    The splice point is found, not guessed: the text parsed as a two-key envelope, and inside
+    its escaped inner string every quote is `\\"`, so the first `"oslo.message": "` is the key
+    itself; the inner text must open an object there (a `\\u007b` or the like falls back).
     """
     if not envelope.is_enveloped(payload) or len(payload) != 2:
         return None
     found = INNER_MESSAGE.search(text)
-    if found is None:
-        return None
-    try:
-        value, _ = json.decoder.scanstring(text, found.end())  # type: ignore[attr-defined]
-    except ValueError:
-        return None
-    if value != payload[envelope.MESSAGE_KEY] or not value.startswith("{"):
+    if found is None or text[found.end():found.end() + 1] != "{":
         return None
     return text[:found.end() + 1] + ESCAPED_MARK + text[found.end() + 1:]
 
@@ -105,7 +102,7 @@ class Relay(BackgroundLoop):
         self.on_trigger = on_trigger or (lambda trigger: None)
         self.counters: Counter[str] = Counter()
         self.ready = threading.Event()  # set while the mirror is bound and being consumed
-        self._unacked: kombu.Message | None = None
+        self._unacked: Delivery | None = None
         self._pending = 0
 
     def declare(self) -> None:
@@ -130,7 +127,7 @@ class Relay(BackgroundLoop):
             marked = json.dumps(envelope.encode(inner))
         return marked.encode(), inner
 
-    def _handle(self, links: list[ShadowLink], message: kombu.Message) -> None:
+    def _handle(self, links: list[ShadowLink], message: Delivery) -> None:
         self.counters["mirrored"] += 1
         try:
             body, inner = self._mark(message.body)
@@ -151,7 +148,7 @@ class Relay(BackgroundLoop):
                 self.counters["sampled_out"] += 1
         self._ack_later(message)
 
-    def _ack_later(self, message: kombu.Message) -> None:
+    def _ack_later(self, message: Delivery) -> None:
         """Ack in batches: one frame acknowledges every message up to this one."""
         self._unacked, self._pending = message, self._pending + 1
         if self._pending >= ACK_EVERY:
@@ -162,9 +159,9 @@ class Relay(BackgroundLoop):
             self._unacked.channel.basic_ack(self._unacked.delivery_tag, multiple=True)
         self._unacked, self._pending = None, 0
 
-    def _count_drop(self, message: kombu.Message) -> None:
+    def _count_drop(self, message: Delivery) -> None:
         self.counters["dropped"] += 1
-        message.ack()
+        message.channel.basic_ack(message.delivery_tag)
 
     def run(self) -> None:
         """Relay until stop(); reconnect and carry on when the broker goes away."""
@@ -182,20 +179,20 @@ class Relay(BackgroundLoop):
         links = [ShadowLink(url, self.spec.exchange, self.spec.topic) for url in self.shadow_urls]
         try:
             with connect(self.production_url) as conn:
-                mirror, drops = (q(conn.default_channel) for q in mirror_queues(self.spec))
+                channel = conn.default_channel
+                mirror, drops = (q(channel) for q in mirror_queues(self.spec))
                 mirror.declare()
                 drops.declare()
-                # on_message, not callbacks: the raw body is relayed without decoding twice
-                with conn.Consumer([mirror], on_message=lambda m: self._handle(links, m),
-                                   prefetch_count=ACK_EVERY * 5), \
-                        conn.Consumer([drops], on_message=self._count_drop):
-                    self.ready.set()
-                    while not self._stop.is_set():
-                        try:
-                            conn.drain_events(timeout=0.2)
-                        except TimeoutError:
-                            self._flush_acks()
-                    self._flush_acks()
+                # py-amqp's own consumers: its raw message, without kombu's wrapper around each
+                # (about a tenth of the relay's time), and the body relayed without decoding twice
+                channel.basic_qos(0, ACK_EVERY * 5, False)
+                channel.basic_consume(queue=mirror.name, no_ack=False, consumer_tag="mirror",
+                                      callback=lambda m: self._handle(links, m))
+                channel.basic_consume(queue=drops.name, no_ack=False, consumer_tag="drops",
+                                      callback=self._count_drop)
+                self.ready.set()
+                drain_until(conn, self._stop, idle=self._flush_acks)
+                self._flush_acks()
         finally:
             for link in links:
                 link.close()

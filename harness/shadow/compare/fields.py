@@ -27,6 +27,8 @@ def _payload_mismatches(
     trigger: str, method: str, key: str, expected: Effect, actual: Effect, structural: bool
 ) -> list[Mismatch]:
     """Field-level differences of one matched effect's payload."""
+    if expected.get("payload") == actual.get("payload"):  # most are: no flattening needed
+        return []
     found = []
     want, got = flatten(expected.get("payload")), flatten(actual.get("payload"))
     want, got = _collapse_structure(want, got), _collapse_structure(got, want)
@@ -53,6 +55,9 @@ def _align(want: list[Effect], got: list[Effect]
     """Pair up two sides' effects of one kind in order, as a diff would: (i, j), (i, None)
     for one only production has, (None, j) for one only the shadow has; an inserted or removed
     effect does not shift every later pairing."""
+    if len(want) == len(got) == 1:  # the usual case, and any diff would pair the two
+        yield 0, 0
+        return
     matcher = difflib.SequenceMatcher(None, [_signature(e) for e in want],
                                       [_signature(e) for e in got], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -74,9 +79,11 @@ def diff_observations(
     found: list[Mismatch] = []
     order_want: list[tuple[int, str]] = []  # (position in production, key) of matched effects
     order_got: list[tuple[int, str]] = []
-    for kind in dict.fromkeys(effect_kind(e) for e in [*expected, *actual]):
-        want = [(n, e) for n, e in enumerate(expected) if effect_kind(e) == kind]
-        got = [(n, e) for n, e in enumerate(actual) if effect_kind(e) == kind]
+    by_kind: dict[str, tuple[list[tuple[int, Effect]], list[tuple[int, Effect]]]] = {}
+    for side, effects in enumerate((expected, actual)):
+        for n, effect in enumerate(effects):
+            by_kind.setdefault(effect_kind(effect), ([], []))[side].append((n, effect))
+    for kind, (want, got) in by_kind.items():
         for i, j in _align([e for _, e in want], [e for _, e in got]):
             if j is None:
                 assert i is not None
