@@ -51,8 +51,7 @@ class TriggerLog:
         """Record one relayed message."""
         self._file.write(orjson.dumps(trigger.__dict__) + b"\n")  # asdict() deep-copies
         if time.monotonic() - self._flushed > FLUSH_EVERY:
-            self._file.flush()
-            self._flushed = time.monotonic()
+            self.flush()
         self._methods[trigger.id] = trigger.method
         if len(self._methods) > RECENT_TRIGGERS:
             del self._methods[next(iter(self._methods))]
@@ -60,6 +59,11 @@ class TriggerLog:
     def method_of(self, trigger_id: str) -> str | None:
         """The method of a recently relayed message, by its id (a call's `_msg_id`)."""
         return self._methods.get(trigger_id)
+
+    def flush(self) -> None:
+        """Write what is buffered (a running session's report reads the file)."""
+        self._file.flush()
+        self._flushed = time.monotonic()
 
     def close(self) -> None:
         """Flush and close."""

@@ -78,6 +78,7 @@ class ShadowDriver:
         self.triggers: dict[str, str] = {}  # request id -> trigger id, for the tap
         self.relay: Relay | None = None
         self.taps: list[EffectTap] = []
+        self.trigger_log: TriggerLog | None = None
         self.responders: list[ServerSet] = []
 
     def _track(self, kind: str, **data: Any) -> None:
@@ -134,7 +135,7 @@ class ShadowDriver:
                 self._track("queue", vhost=production, name=name)
             self._track("exchange", vhost=production, name=spec.dropped_exchange)
             self._track("queue", vhost=production, name=f"harness.tap.{self.session.id}")
-            trigger_log = TriggerLog(self.root)
+            self.trigger_log = trigger_log = TriggerLog(self.root)
             self.relay = Relay(bus_url(cloud), spec, [_url_for(cloud, v) for v in vhosts.values()],
                                request.sample,
                                on_trigger=lambda t: self._on_trigger(trigger_log, t))
@@ -179,6 +180,8 @@ class ShadowDriver:
         while not stop.wait(1.0):
             waited += 1.0
             write_counters(self.root, self.counters())
+            if self.trigger_log is not None:
+                self.trigger_log.flush()
             if self.request.duration and waited >= self.request.duration:
                 return
 
@@ -188,6 +191,8 @@ class ShadowDriver:
             if part is not None:
                 part.stop()
         write_counters(self.root, self.counters())
+        if self.trigger_log is not None:
+            self.trigger_log.close()
         for servers in self.responders:
             servers.stop()
             servers.transport.close()
