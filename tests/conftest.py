@@ -25,6 +25,7 @@ from harness.dev.services.docker_engine import docker_client
 from harness.dev.services.openbao import ADDRESS as VAULT_ADDRESS
 from harness.dev.services.openbao import root_token_file
 from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER, local_management
+from harness.images import build_hollow_image
 
 # Resolved at import: tests point HARNESS_STATE_DIR elsewhere, which moves root_token_file().
 ROOT_TOKEN_FILE = root_token_file()
@@ -157,6 +158,14 @@ def docker() -> Any:
 def base_image() -> str:
     """The registry-free base image `harness dev up` built."""
     return base_image_tag()
+
+
+@pytest.fixture(scope="session")
+def hollow_image() -> str:
+    """The hollow compute's image, built once per run from this tree."""
+    tag = "shadow-harness/hollow:test"
+    build_hollow_image(tag)
+    return tag
 
 
 @pytest.fixture

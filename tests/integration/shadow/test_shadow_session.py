@@ -126,3 +126,30 @@ def test_hostile_candidate_leaves_production_untouched(
     assert any(method == "forged reply" for _, method in attempts)
     assert {"socket.connect", "subprocess.Popen"} <= {
         method for _, method in attempts}  # also recorded by the guard itself
+
+
+def test_image_candidate_runs_in_docker_and_matches_production(
+    shard_cloud: Path, production: tuple[SandboxCloud, ShardSet], hollow_image: str,
+    rabbit_vhost: str,
+) -> None:
+    """A candidate given as an image runs as a labelled container on the host's network,
+    records through its read-write records mount, and (the same code) shows no difference."""
+    sandbox, _ = production
+    session = start_session(shard_cloud, candidate=f"image:{hollow_image}")
+    running = [h for h in get_launcher("docker").discover() if h.session == session]
+    assert [h.shard for h in running] == ["candidate"]
+    traffic = sandbox.traffic(timeout=30)
+    traffic.run(5, rate=5)
+    assert traffic.book.failures == {}
+    deadline = time.monotonic() + 30
+    while status(shard_cloud, session).get("relayed", 0) < 15 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(2)  # the shadows finish the last lifecycle
+    harness(shard_cloud, "shadow", "stop", session)
+    assert not [h for h in get_launcher("docker").discover() if h.session == session]
+
+    done = harness(shard_cloud, "shadow", "report", session, "--format", "json", check=False)
+    report = json.loads(done.stdout)
+    assert report["methods"]["build_and_run_instance"]["compared"] == 5
+    assert report["mismatches"] == [] and report["drift"] == [], report["mismatches"]
+    assert done.returncode == 0

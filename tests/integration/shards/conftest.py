@@ -1,4 +1,4 @@
-"""Fixtures for shard tests: a throwaway cloud with Vault bootstrapped, and the hollow image."""
+"""Fixtures for shard tests: a throwaway cloud with Vault bootstrapped."""
 
 import socket
 from collections.abc import Iterator
@@ -12,7 +12,6 @@ from credentials.bootstrap import bootstrap
 from credentials.layout import VaultLayout
 from harness.config import load_cloud
 from harness.creds.targets import bootstrap_plan
-from harness.images import build_hollow_image
 from tests.conftest import ROOT_TOKEN_FILE, unique
 
 
@@ -20,14 +19,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def hollow_image() -> str:
-    """The hollow compute's image, built once per run from this tree."""
-    tag = "shadow-harness/hollow:test"
-    build_hollow_image(tag)
-    return tag
 
 
 @pytest.fixture
