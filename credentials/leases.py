@@ -13,6 +13,7 @@ from credentials.client import call_vault
 from credentials.errors import CredentialsError
 
 log = logging.getLogger(__name__)
+TOKEN_KIND = "token"  # the renewer's own Vault token, kept alive as long as the leases it renews
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,28 @@ def lease_from(answer: dict[str, Any], kind: str) -> Lease:
     )
 
 
+def token_lease(client: hvac.Client) -> Lease | None:
+    """The client's own token as a lease (by accessor, never the token), or None when it never
+    expires (a root token) or cannot be renewed."""
+    data = call_vault(client.url, lambda: client.auth.token.lookup_self())["data"]
+    if not data.get("renewable") or not data.get("ttl"):
+        return None
+    return Lease(f"accessor:{data['accessor']}", TOKEN_KIND, int(data["ttl"]), True, time.time())
+
+
 def renew(client: hvac.Client, lease: Lease, increment: int | None = None) -> Lease:
-    """Extend a lease (Vault may grant less than asked, up to the max TTL)."""
-    answer = call_vault(
-        client.url, lambda: client.sys.renew_lease(lease.lease_id, increment or lease.ttl)
-    )
-    return replace(lease, ttl=int(answer["lease_duration"]), issued_at=time.time())
+    """Extend a lease, or the client's own token (Vault may grant less than asked, up to the
+    max TTL)."""
+    if lease.kind == TOKEN_KIND:
+        answer = call_vault(client.url, lambda: client.auth.token.renew_self(
+            increment=increment or lease.ttl))
+        ttl = int(answer["auth"]["lease_duration"])
+    else:
+        answer = call_vault(
+            client.url, lambda: client.sys.renew_lease(lease.lease_id, increment or lease.ttl)
+        )
+        ttl = int(answer["lease_duration"])
+    return replace(lease, ttl=ttl, issued_at=time.time())
 
 
 def revoke(client: hvac.Client, lease_id: str) -> None:
@@ -91,7 +108,15 @@ class LeaseRenewer:
         self._thread = threading.Thread(target=self._run, name="lease-renewer", daemon=True)
 
     def start(self) -> "LeaseRenewer":
-        """Start renewing in the background."""
+        """Start renewing in the background, the client's own token included: an AppRole
+        token that expired mid-session would leave every lease to lapse with it."""
+        try:
+            own = token_lease(self.client)
+        except CredentialsError as error:
+            log.warning("cannot look up the harness's own Vault token: %s", error)
+            own = None
+        if own is not None:
+            self.add(own)
         self._thread.start()
         return self
 

@@ -11,8 +11,11 @@ from pathlib import Path
 import hvac
 import pytest
 
-from credentials import pki
+from credentials import approle, pki
 from credentials.bootstrap import BootstrapPlan
+from credentials.layout import VaultLayout
+from credentials.leases import LeaseRenewer
+from credentials.mounts import ensure_auth_method
 from harness.config import Cloud, load_cloud
 from harness.config.secrets import vault_client
 from harness.creds import state as store
@@ -142,3 +145,30 @@ def test_wrapped_delivery_unwraps_once(
             unwrap_bundle(cloud.vault.address, delivery.wrapping_token,  # type: ignore[union-attr]
                           tmp_path / "again")
     assert logins_refused(urls) == ["bus", "database"]
+
+
+def test_the_renewer_keeps_its_own_approle_token_alive(
+    vault_root: hvac.Client, layout: VaultLayout, tmp_path: Path,
+) -> None:
+    """An AppRole token lives 3 s here: renewed with the leases, it outlives that; a token of
+    the same role nobody renews is refused after it."""
+    ensure_auth_method(vault_root, layout.approle, "approle")
+    role_id = approle.ensure_role(vault_root, layout.approle, "short", ["default"],
+                                  token_ttl=3, token_max_ttl=60)
+
+    def login() -> hvac.Client:
+        secret = vault_root.auth.approle.generate_secret_id("short",
+                                                            mount_point=layout.approle)
+        path = tmp_path / "secret-id"
+        path.write_text(secret["data"]["secret_id"])
+        return approle.approle_client(vault_root.url, role_id, layout.approle, str(path))
+
+    kept, left = login(), login()
+    renewer = LeaseRenewer(kept).start()
+    try:
+        time.sleep(5)
+        assert kept.auth.token.lookup_self()["data"]["ttl"] > 0
+        with pytest.raises(hvac.exceptions.Forbidden):
+            left.auth.token.lookup_self()
+    finally:
+        renewer.stop()
