@@ -192,6 +192,8 @@ class Relay(BackgroundLoop):
                                       callback=self._count_drop)
                 self.ready.set()
                 drain_until(conn, self._stop, idle=self._flush_acks)
+                for tag in ("mirror", "drops"):  # no delivery arrives on a closing channel
+                    channel.basic_cancel(tag)
                 self._flush_acks()
         finally:
             for link in links:
