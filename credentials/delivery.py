@@ -66,8 +66,12 @@ def _write_private(path: Path, text: str, owner_uid: int | None) -> None:
         handle.write(text)
 
 
-def write_bundle(bundle: Bundle, directory: Path, owner_uid: int | None = None) -> Path:
-    """Write the bundle into a 0700 directory (given to owner_uid); returns the INI's path."""
+def write_bundle(bundle: Bundle, directory: Path, owner_uid: int | None = None,
+                 seen_as: Path | None = None) -> Path:
+    """Write the bundle into a 0700 directory (given to owner_uid); returns the INI's path.
+
+    `seen_as` is where the shard finds that directory (a container's mount of it): the paths
+    the INI names are the shard's, not ours."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     directory.chmod(0o700)
     if owner_uid is not None:
@@ -75,7 +79,7 @@ def write_bundle(bundle: Bundle, directory: Path, owner_uid: int | None = None) 
     for name, content in bundle.files.items():
         _write_private(directory / name, content, owner_uid)
     conf = directory / CONF_NAME
-    _write_private(conf, render_ini(bundle, directory), owner_uid)
+    _write_private(conf, render_ini(bundle, seen_as or directory), owner_uid)
     return conf
 
 

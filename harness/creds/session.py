@@ -71,8 +71,9 @@ class CredentialSession:
 
     def issue(self, host: str, mode: Mode, shard: str | None = None, ttl: int | None = None,
               kv: dict[str, str] | None = None, wrapped: bool = False,
-              owner_uid: int | None = None) -> ShardDelivery:
-        """Issue a shard's credentials and deliver them as files (or a wrapped token)."""
+              owner_uid: int | None = None, seen_as: Path | None = None) -> ShardDelivery:
+        """Issue a shard's credentials and deliver them as files (or a wrapped token); `seen_as`
+        is where the shard will find the bundle's directory (a container's mount)."""
         name = shard or host
         chosen_ttl, max_ttl = lease_ttls(self.cloud, ttl)
         vhost = shadow_vhost(self.session, name) if mode == "shadow" else None
@@ -99,7 +100,8 @@ class CredentialSession:
         directory = store.bundles_dir(self.session, name)
         record.bundle = str(directory)
         self._save()
-        return ShardDelivery(record, conf_path=write_bundle(issued.bundle, directory, owner_uid))
+        return ShardDelivery(record, conf_path=write_bundle(issued.bundle, directory, owner_uid,
+                                                            seen_as))
 
     def _save(self) -> None:
         """Write the state; the renewer thread saves too, so one writer at a time."""

@@ -56,6 +56,7 @@ class Launcher(ABC):
     """Runs shards one way; every method works from a handle alone, so restarts are safe."""
 
     name: str
+    credentials_path: Path | None = None  # where the shard sees its bundle; None: where it is
 
     @abstractmethod
     def launch(self, spec: LaunchSpec) -> ShardHandle:

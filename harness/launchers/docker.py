@@ -1,6 +1,7 @@
 """The docker launcher: host networking, labels naming session and shard, credentials mounted ro."""
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from harness.dev.services.docker_engine import docker_client, engine_address
@@ -37,6 +38,7 @@ class DockerLauncher(Launcher):
     """Runs a shard as a container on the host's network (never a bridge)."""
 
     name = "docker"
+    credentials_path = Path(CREDENTIALS_MOUNT)
 
     def launch(self, spec: LaunchSpec) -> ShardHandle:
         """Run the image detached with labels, limits and the credentials directory read-only."""

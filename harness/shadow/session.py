@@ -94,7 +94,8 @@ class ShadowDriver:
         """Issue the shadow's credentials, launch it, answer its calls; return its vhost."""
         host = self.request.production_host
         self._track("vhost", name=f"shadow.{self.session.id}.{role}")
-        delivery = creds.issue(host, "shadow", shard=role)
+        delivery = creds.issue(host, "shadow", shard=role,
+                               seen_as=get_launcher(source.launcher).credentials_path)
         assert delivery.conf_path is not None and delivery.record.vhost is not None
         vhost = delivery.record.vhost
         self.clients.management.set_permissions(vhost, bus_user(self.cloud))

@@ -134,7 +134,8 @@ def _wire(request: ShardUp, store: SessionStore, session: Session, cloud: Cloud,
         bundles: dict[str, Path] = {}
         vhosts: dict[str, str] = {}
         for host in hosts:
-            delivery = creds.issue(host, request.mode)  # type: ignore[arg-type]
+            delivery = creds.issue(host, request.mode,  # type: ignore[arg-type]
+                                   seen_as=launcher.credentials_path)
             assert delivery.conf_path is not None
             conf_dir = delivery.conf_path.parent
             bundles[host] = delivery.conf_path

@@ -9,7 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from harness.bus.management import ManagementClient
+from harness.creds import state as creds_state
+from harness.dev.services.docker_engine import docker_client
 from harness.launchers import ShardHandle, get_launcher
+from harness.launchers.docker import CREDENTIALS_MOUNT
 from harness.sandbox.cloud import SandboxCloud
 from harness.sandbox.schema import instances
 from tests.integration.shards.harness_cli import (
@@ -53,6 +56,16 @@ def test_shard_up_takes_builds_and_down_leaves_nothing(
 
         shard_can_login = shard_login(started["session"], "cmp-a")
         assert shard_can_login()
+        # The certificate the bundle names is where the shard, host or container, finds it.
+        cert = next(line.split(" = ", 1)[1] for line in (creds_state.bundles_dir(
+            started["session"], "cmp-a") / "credentials.conf").read_text().splitlines()
+            if line.startswith("cert_file = "))
+        if launcher == "docker":
+            assert cert.startswith(CREDENTIALS_MOUNT + "/")
+            found = docker_client().containers.get(handle.ref).exec_run(["test", "-r", cert])
+            assert found.exit_code == 0
+        else:
+            assert Path(cert).is_file()
 
         down = harness(shard_cloud, "shard", "down", started["session"])
         assert "removed shard cmp-a" in down.stdout

@@ -28,6 +28,14 @@ def test_written_private_and_round_trips_through_json(tmp_path: Path) -> None:
         "credentials.conf": 0o600, "cert.pem": 0o600}
 
 
+def test_a_bundle_for_a_container_names_files_where_the_container_sees_them(
+    tmp_path: Path,
+) -> None:
+    conf = write_bundle(BUNDLE, tmp_path / "shard", seen_as=Path("/run/harness/credentials"))
+    assert "cert_file = /run/harness/credentials/cert.pem" in conf.read_text()
+    assert (conf.parent / "cert.pem").is_file()
+
+
 def test_layout_suffix_names_everything_but_the_kv_mount() -> None:
     layout = VaultLayout(kv="kv").suffixed("t1")
     assert (layout.rabbitmq, layout.harness_policy, layout.kv) == (
