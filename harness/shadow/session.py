@@ -10,6 +10,7 @@ all end in the same teardown. The records (effects, triggers, counters) outlive 
 import logging
 import threading
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from harness.config.schema import Cloud
 from harness.creds.session import CredentialSession
 from harness.creds.targets import layout_for
 from harness.hollow.cloud_access import bus_url, service_endpoints
-from harness.launchers import get_launcher
+from harness.launchers import ShardHandle, get_launcher
 from harness.paths import private_dir
 from harness.sessions import Resource, Session, SessionStore
 from harness.shadow.firehose import ReplyTap, reply_tap_queue
@@ -30,13 +31,14 @@ from harness.shadow.relay import Relay, Trigger
 from harness.shadow.responders import Responder, load_rules
 from harness.shadow.sources import ShardSource
 from harness.shadow.tap import EffectTap, Tap
-from harness.shards.readiness import vhost_of
+from harness.shards.readiness import consumers, vhost_of, wait_ready
 from harness.shards.shard_config import write_shard_conf
 
 log = logging.getLogger(__name__)
 # What production sends to its peers that the tap copies: calls and casts to the conductor,
 # and notifications.
 TAPPED_KEYS = ("conductor", "notifications.*")
+READY_TIMEOUT = 60.0  # a shadow's container or process must consume its queue by then
 
 
 @dataclass
@@ -90,8 +92,8 @@ class ShadowDriver:
             self.triggers[trigger.request_id] = trigger.id
 
     def _start_shadow(self, creds: CredentialSession, role: str, source: ShardSource,
-                      endpoints: dict[str, str]) -> str:
-        """Issue the shadow's credentials, launch it, answer its calls; return its vhost."""
+                      endpoints: dict[str, str]) -> tuple[str, ShardHandle]:
+        """Issue the shadow's credentials, launch it, answer its calls; its vhost and handle."""
         host = self.request.production_host
         self._track("vhost", name=f"shadow.{self.session.id}.{role}")
         delivery = creds.issue(host, "shadow", shard=role,
@@ -113,7 +115,14 @@ class ShadowDriver:
             servers.add(rules.topic, "responder", [Responder(rules)], fanout=False)
         servers.start()
         self.responders.append(servers)
-        return vhost
+        return vhost, handle
+
+    def _wait_ready(self, vhost: str, handle: ShardHandle) -> None:
+        """Until the shadow consumes its work queue: a copy relayed before would be unroutable
+        in its vhost, and lost to it."""
+        queue, url = f"compute.{self.request.production_host}", _url_for(self.cloud, vhost)
+        wait_ready({f"{handle.shard} consuming {queue}": lambda: consumers(url, queue) > 0},
+                   READY_TIMEOUT, partial(get_launcher(handle.launcher).alive, handle))
 
     def start(self) -> None:
         """Create everything, recording each piece first; then the session is running."""
@@ -127,8 +136,11 @@ class ShadowDriver:
             shadows = {"candidate": ShardSource.parse(request.candidate, "--candidate")}
             if request.control:
                 shadows["control"] = ShardSource.parse(request.control, "--control")
-            vhosts = {role: self._start_shadow(creds, role, source, endpoints)
-                      for role, source in shadows.items()}
+            started = {role: self._start_shadow(creds, role, source, endpoints)
+                       for role, source in shadows.items()}
+            for vhost, handle in started.values():
+                self._wait_ready(vhost, handle)
+            vhosts = {role: vhost for role, (vhost, _) in started.items()}
             production = vhost_of(cloud)
             spec = MirrorSpec(self.session.id, request.production_host,
                               cloud.bus.control_exchange)

@@ -1,6 +1,7 @@
 """Fixtures for shadow tests: vhosts removed afterwards, a production shard, session helpers."""
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -74,3 +75,16 @@ def status(config: Path, session: str) -> dict[str, Any]:
     """A session's row in `harness shadow status --json`."""
     rows = json.loads(harness(config, "shadow", "status", session, "--json").stdout)
     return rows[0] if rows else {}
+
+
+def drive(config: Path, session: str, sandbox: SandboxCloud, lifecycles: int) -> dict[str, Any]:
+    """Run build-reboot-delete lifecycles through production (none may fail) and wait until the
+    session relayed their three messages each; the session's status then."""
+    traffic = sandbox.traffic(timeout=30)
+    traffic.run(lifecycles, rate=5)
+    assert traffic.book.failures == {}
+    deadline = time.monotonic() + 30
+    while (status(config, session).get("relayed", 0) < 3 * lifecycles
+           and time.monotonic() < deadline):
+        time.sleep(0.5)
+    return status(config, session)
