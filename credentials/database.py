@@ -1,9 +1,11 @@
 """The database secrets engine: admin connections, per-shard roles, and short-lived users."""
 
-from dataclasses import dataclass
+from contextlib import closing
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 import hvac
+import pymysql
 
 from credentials.client import call_vault
 from credentials.database_grants import Engine, Mode, engine_of, statements_for
@@ -21,6 +23,7 @@ class DatabaseTarget:
     """One database as the cloud names it: a SQLAlchemy-style URL without a password."""
 
     url: str
+    kill_by_user: bool = False  # the server ends a revoked user's connections by name (MariaDB)
 
     @property
     def engine(self) -> Engine:
@@ -58,6 +61,25 @@ class DatabaseTarget:
         return urlunsplit((parts.scheme, login, parts.path, parts.query, ""))
 
 
+def probed_target(url: str, password: str) -> DatabaseTarget:
+    """The target as its server really is: MySQL-family URLs name MariaDB just as often, and
+    only MariaDB can end a revoked user's open connections (KILL USER), so ask the server."""
+    target = DatabaseTarget(url)
+    if target.engine != "mysql":
+        return target
+    parts = urlsplit(url)
+    try:
+        with closing(pymysql.connect(host=parts.hostname, port=parts.port or 3306,
+                                     user=target.admin_user, password=password,
+                                     connect_timeout=5)) as conn, conn.cursor() as cursor:
+            cursor.execute("SELECT VERSION()")
+            row = cursor.fetchone()
+    except pymysql.MySQLError as error:
+        raise CredentialsError(f"database {parts.hostname}:{parts.port or 3306} did not answer "
+                               f"as {target.admin_user}: {error.args[-1]}") from None
+    return replace(target, kill_by_user=bool(row) and "mariadb" in str(row[0]).lower())
+
+
 def configure_connection(
     client: hvac.Client, mount: str, connection: str, target: DatabaseTarget, password: str
 ) -> None:
@@ -74,7 +96,7 @@ def create_role(
     mode: Mode, ttl: int, max_ttl: int,
 ) -> None:
     """A role issuing users with the privileges of a mode on the target database."""
-    statements = statements_for(target.engine, target.name, mode)
+    statements = statements_for(target.engine, target.name, mode, target.kill_by_user)
     call_vault(client.url, lambda: client.secrets.database.create_role(
         name, connection, statements.creation, default_ttl=ttl, max_ttl=max_ttl,
         revocation_statements=statements.revocation, mount_point=mount,

@@ -47,16 +47,22 @@ def privileges(mode: Mode) -> tuple[str, ...]:
     return PRODUCTION_PRIVILEGES if mode == "production" else ("SELECT",)
 
 
-def mysql_statements(database: str, mode: Mode) -> RoleStatements:
-    """A MariaDB/MySQL user with table privileges on one database only."""
+def mysql_statements(database: str, mode: Mode, kill_by_user: bool = False) -> RoleStatements:
+    """A MariaDB/MySQL user with table privileges on one database only.
+
+    DROP USER leaves the user's open connections working, privileges and all; MariaDB can end
+    them by name (`kill_by_user`), MySQL cannot (its shards must be stopped first)."""
     db = _identifier(database, "database")
     user = "'{{name}}'@'%'"
+    revocation = [f"DROP USER IF EXISTS {user}"]
+    if kill_by_user:
+        revocation.append("KILL USER '{{name}}'")
     return RoleStatements(
         creation=[
             f"CREATE USER {user} IDENTIFIED BY '{{{{password}}}}'",
             f"GRANT {', '.join(privileges(mode))} ON `{db}`.* TO {user}",
         ],
-        revocation=[f"DROP USER IF EXISTS {user}"],
+        revocation=revocation,
     )
 
 
@@ -90,8 +96,9 @@ def postgresql_statements(database: str, mode: Mode, schemas: tuple[str, ...] = 
     return RoleStatements(creation, revocation)
 
 
-def statements_for(engine: Engine, database: str, mode: Mode) -> RoleStatements:
-    """The statements for an engine family."""
+def statements_for(engine: Engine, database: str, mode: Mode,
+                   kill_by_user: bool = False) -> RoleStatements:
+    """The statements for an engine family (PostgreSQL's revocation always ends connections)."""
     if engine == "mysql":
-        return mysql_statements(database, mode)
+        return mysql_statements(database, mode, kill_by_user)
     return postgresql_statements(database, mode)

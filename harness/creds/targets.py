@@ -1,11 +1,12 @@
 """A cloud's settings mapped onto credentials' inputs: broker, database, bootstrap plan, TTLs."""
 
+import functools
 import os
 from urllib.parse import urlsplit
 
 from credentials.bootstrap import BootstrapPlan, DatabaseAdmin, RabbitAdmin
 from credentials.bus import BusTarget
-from credentials.database import DatabaseTarget
+from credentials.database import DatabaseTarget, probed_target
 from credentials.layout import VaultLayout
 from harness.bus.management import ManagementClient
 from harness.config.schema import Cloud, Vault
@@ -50,7 +51,19 @@ def database_target(cloud: Cloud) -> DatabaseTarget | None:
     """The cloud's database server, if it has one Vault can issue users for (not SQLite)."""
     if cloud.database is None or cloud.database.url.startswith("sqlite"):
         return None
-    return DatabaseTarget(cloud.database.url)
+    return _probed(cloud.database.url, _database_password(cloud))
+
+
+def _database_password(cloud: Cloud) -> str:
+    """The database administrator's password, resolved ("" when the URL's user has none)."""
+    password = cloud.database.password if cloud.database else None
+    return resolve_secret(password, cloud) if password else ""
+
+
+@functools.lru_cache(maxsize=8)
+def _probed(url: str, password: str) -> DatabaseTarget:
+    """One probe per server for the whole process (every shard's issue asks)."""
+    return probed_target(url, password)
 
 
 def _bus_admin(cloud: Cloud) -> tuple[str, str, str]:
@@ -77,9 +90,8 @@ def bootstrap_plan(cloud: Cloud, layout: VaultLayout) -> BootstrapPlan:
     vault = vault_settings(cloud)
     databases = []
     target = database_target(cloud)
-    if target and cloud.database:
-        password = resolve_secret(cloud.database.password, cloud) if cloud.database.password else ""
-        databases.append(DatabaseAdmin(cloud.name, target, password))
+    if target:
+        databases.append(DatabaseAdmin(cloud.name, target, _database_password(cloud)))
     return BootstrapPlan(
         layout=layout, lease_ttl=vault.lease_ttl, max_lease_ttl=vault.max_lease_ttl,
         rabbit=RabbitAdmin(*_bus_admin(cloud)), databases=databases,

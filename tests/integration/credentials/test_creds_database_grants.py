@@ -11,7 +11,6 @@ import sqlalchemy
 from sqlalchemy.exc import DBAPIError
 
 from credentials import database
-from credentials.database import DatabaseTarget
 from credentials.database_grants import Mode
 from credentials.layout import VaultLayout
 from credentials.leases import revoke_prefix
@@ -89,8 +88,8 @@ def engine_mount(vault_root: hvac.Client, admin_url: str, layout: VaultLayout) -
 
 
 def issue_user(client: hvac.Client, mount: str, url: str, mode: Mode
-               ) -> tuple[DatabaseTarget, Login]:
-    target = DatabaseTarget(url)
+               ) -> tuple[database.DatabaseTarget, Login]:
+    target = database.probed_target(url, "")
     connection, role = f"c{uuid.uuid4().hex[:8]}", f"r{uuid.uuid4().hex[:8]}"
     database.configure_connection(client, mount, connection, target, "")
     database.create_role(client, mount, role, connection, target, mode, 60, 120)
@@ -125,13 +124,13 @@ def test_production_user_writes_rows_but_not_schema(
         assert_denied(url, statement)
 
 
-def login_to(admin_url: str, login: Login) -> Any:
+def login_to(admin_url: str, login: Login, name: str | None = None) -> Any:
     """A raw driver connection as an issued user (to tell 'login refused' from other errors)."""
     if admin_url.startswith("mysql"):
         return pymysql.connect(host="127.0.0.1", user=login.username, password=login.password,
-                               connect_timeout=3)
+                               database=name, connect_timeout=3)
     return psycopg2.connect(host="127.0.0.1", user=login.username, password=login.password,
-                            dbname="postgres", connect_timeout=3)
+                            dbname=name or "postgres", connect_timeout=3)
 
 
 def test_revoking_the_role_prefix_drops_the_user(
@@ -143,3 +142,22 @@ def test_revoking_the_role_prefix_drops_the_user(
     revoke_prefix(vault_root, role_prefix)
     with pytest.raises((pymysql.MySQLError, psycopg2.OperationalError)):
         login_to(admin_url, login)
+
+
+def test_revoking_ends_the_users_open_connections(
+    vault_root: hvac.Client, engine_mount: str, admin_url: str,
+) -> None:
+    """DROP USER alone leaves an open MariaDB connection writing: revocation must end it."""
+    as_admin(admin_url, SETUP)
+    _, login = issue_user(vault_root, engine_mount, admin_url, "production")
+    name = admin_url.rsplit("/", 1)[1].split("?")[0]
+    conn = login_to(admin_url, login, name)
+    with conn.cursor() as cursor:
+        cursor.execute("UPDATE instances SET host = 'before' WHERE id = 1")
+    conn.commit()
+    revoke_prefix(vault_root, login.lease.lease_id.rsplit("/", 1)[0])
+    with pytest.raises((pymysql.MySQLError, psycopg2.Error)), conn.cursor() as cursor:
+        cursor.execute("UPDATE instances SET host = 'after' WHERE id = 1")
+        conn.commit()
+    hosts = attempt(admin_url, "SELECT host FROM instances WHERE id = 1")
+    assert [tuple(row) for row in hosts] == [("before",)]

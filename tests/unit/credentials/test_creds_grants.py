@@ -2,7 +2,7 @@
 
 import pytest
 
-from credentials.database import DatabaseTarget
+from credentials.database import DatabaseTarget, probed_target
 from credentials.database_grants import engine_of, mysql_statements, postgresql_statements
 from credentials.errors import CredentialsError
 
@@ -17,6 +17,11 @@ def test_production_postgresql_user_writes_rows_and_uses_sequences() -> None:
     creation = " ; ".join(postgresql_statements("nova", "production").creation)
     assert 'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "public"' in creation
     assert "SEQUENCES" in creation and "CREATE TABLE" not in creation
+
+
+def test_mariadb_revocation_ends_the_users_connections_after_dropping_it() -> None:
+    revocation = mysql_statements("nova", "production", kill_by_user=True).revocation
+    assert revocation == ["DROP USER IF EXISTS '{{name}}'@'%'", "KILL USER '{{name}}'"]
 
 
 @pytest.mark.parametrize("name", ["nova`; DROP", "a b", "x'y", ""])
@@ -35,3 +40,9 @@ def test_engine_and_urls_from_a_cloud_url() -> None:
     assert pg.plugin_url().endswith("@127.0.0.1:5432/nova?sslmode=prefer")
     with pytest.raises(CredentialsError, match="sqlite"):
         engine_of("sqlite:///x.db")
+
+
+def test_an_unreachable_server_is_named_when_probed() -> None:
+    with pytest.raises(CredentialsError, match=r"127\.0\.0\.1:1 did not answer as root"):
+        probed_target("mysql+pymysql://root@127.0.0.1:1/nova", "")
+    assert not probed_target("postgresql://127.0.0.1:1/nova", "").kill_by_user  # never asked
