@@ -7,7 +7,6 @@ launch or a `--help` should not pay for groups it does not touch.
 import importlib
 
 import click
-from click.utils import make_default_short_help
 
 # name -> its module's one-line summary, for `harness --help` (a unit test keeps them equal)
 GROUPS = {
@@ -45,7 +44,7 @@ class LazyGroup(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The groups from their summaries: listing them imports none."""
         limit = formatter.width - 6 - max(map(len, GROUPS))
-        rows = [(name, make_default_short_help(GROUPS[name], limit))
+        rows = [(name, click.Command(name, help=GROUPS[name]).get_short_help_str(limit))
                 for name in sorted(GROUPS)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
