@@ -10,6 +10,7 @@ import click
 
 # name -> its module's one-line summary, for `harness --help` (a unit test keeps them equal)
 GROUPS = {
+    "agent": "A warm harness process that serves `shard up` without paying for imports.",
     "dev": "A real local cloud on loopback: RabbitMQ, MariaDB, PostgreSQL, OpenBao, Docker.",
     "clouds": "List and validate the clouds described in clouds.yaml.",
     "creds": "Vault-issued credentials for shards: bootstrap, issue, list, revoke, gc.",

@@ -1,15 +1,20 @@
-"""`harness shard up | down | ls | logs`: ad hoc shards wired into a cloud."""
+"""`harness shard up | down | ls | logs`: ad hoc shards wired into a cloud.
+
+Module-level imports stay light: `shard up` hands its work to a running agent when it can, and
+then pays for none of what doing it here needs.
+"""
+
+from dataclasses import asdict
 
 import click
 
+from harness.agent.client import StaleAgent, ask
 from harness.cli.output import emit_json, json_option
 from harness.foreground import stop_on_signals
 from harness.launchers import get_launcher
-from harness.sessions import SessionStore
-from harness.sessions.gc import shard_handles
-from harness.sessions.teardown import teardown
-from harness.shards.keeper import keep as keep_session
-from harness.shards.up import ShardUp, shard_up
+from harness.sessions import Session, SessionStore
+from harness.sessions.model import shard_handles
+from harness.shards.request import ShardUp
 from harness.tables import format_table
 
 
@@ -58,6 +63,8 @@ def down(session_id: str | None, every: bool) -> None:
     if bool(session_id) == every:
         raise click.UsageError("give a session id or --all")
     store = SessionStore()
+    from harness.sessions.teardown import teardown
+
     sessions = ([s for s in store.all() if s.kind == "shard"] if every
                 else [store.get(str(session_id))])
     for session in sessions:
@@ -81,17 +88,23 @@ def down(session_id: str | None, every: bool) -> None:
 @click.option("--cpus", type=float, help="Container CPU limit, e.g. 0.5.")
 @click.option("--ready-timeout", default=60.0, show_default=True, type=float,
               help="Seconds to wait for the shard to be ready.")
+@click.option("--agent/--no-agent", "use_agent", default=True, show_default=True,
+              help="Hand the work to a running `harness agent`, if one runs.")
 @json_option
 @click.pass_context
 def up(ctx: click.Context, cloud_name: str, host: str, mode: str, count: int,
        launcher: str | None, image: str | None, shard_command: str | None, force: bool,
-       memory_limit: str | None, cpus: float | None, ready_timeout: float,
+       memory_limit: str | None, cpus: float | None, ready_timeout: float, use_agent: bool,
        as_json: bool) -> None:
     """Issue credentials, render config, launch, and wait until the shard is ready."""
     request = ShardUp(cloud_name, host, ctx.obj["cloud_config"], mode, count,
                       launcher or ("docker" if image else "process"), image, shard_command,
                       force, memory_limit, cpus, ready_timeout)
-    session = shard_up(request)
+    session = _up_through_agent(request) if use_agent else None
+    if session is None:
+        from harness.shards.up import shard_up
+
+        session = shard_up(request)
     handles = shard_handles(session)
     if as_json:
         emit_json({"session": session.id, "shards": [h.to_dict() for h in handles]})
@@ -102,9 +115,22 @@ def up(ctx: click.Context, cloud_name: str, host: str, mode: str, count: int,
         click.echo(f"  {handle.shard} ({handle.launcher}): logs {where}")
 
 
+def _up_through_agent(request: ShardUp) -> Session | None:
+    """The agent's session, or None to work here: no agent runs, or it ran older code."""
+    try:
+        result = ask("shard_up", asdict(request))
+    except StaleAgent:
+        click.echo("harness: the agent ran older code than is installed and stopped; working "
+                   "without it (`harness agent start` starts a new one)", err=True)
+        return None
+    return Session.from_dict(result["session"]) if result else None
+
+
 @command.command(hidden=True)
 @click.argument("session_id")
 def keep(session_id: str) -> None:
     """Renew a session's leases while its shards live (started by `shard up`)."""
+    from harness.shards.keeper import keep as keep_session
+
     with stop_on_signals() as stop:
         keep_session(session_id, stop)

@@ -3,16 +3,11 @@
 from dataclasses import dataclass, field
 
 from harness.errors import HarnessError
-from harness.launchers import ShardHandle, get_launcher
+from harness.launchers import get_launcher
 from harness.launchers.base import LAUNCHERS
-from harness.sessions.model import Session
+from harness.sessions.model import Session, shard_handles
 from harness.sessions.store import SessionStore
 from harness.sessions.teardown import describe, teardown
-
-
-def shard_handles(session: Session) -> list[ShardHandle]:
-    """The launcher handles of a session's shards."""
-    return [ShardHandle.from_dict(r.data) for r in session.of_kind("shard")]
 
 
 def is_dead(session: Session) -> bool:

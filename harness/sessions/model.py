@@ -6,6 +6,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from harness.launchers.base import ShardHandle
 from harness.procinfo import start_time
 
 State = Literal["starting", "running", "stopping", "down", "failed"]
@@ -60,3 +61,8 @@ class Session:
         """Read a session back from its state file."""
         resources = [Resource(**r) for r in data.pop("resources", [])]
         return cls(**data, resources=resources)
+
+
+def shard_handles(session: Session) -> list[ShardHandle]:
+    """The launcher handles of a session's shards."""
+    return [ShardHandle.from_dict(r.data) for r in session.of_kind("shard")]

@@ -10,7 +10,7 @@ from harness.creds import state as creds_state
 from harness.launchers import get_launcher
 from harness.procinfo import start_time
 from harness.sessions import SessionStore
-from harness.sessions.gc import shard_handles
+from harness.sessions.model import shard_handles
 
 POLL_SECONDS = 1.0
 

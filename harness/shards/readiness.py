@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # imported when first needed: 0.15 s, paid while the shard st
     import sqlalchemy
 
 COMPUTE_BINARY = "nova-compute"
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.02
 
 
 def consumers(bus_url: str, queue: str) -> int:

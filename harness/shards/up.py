@@ -1,10 +1,10 @@
 """`shard up`: credentials, configuration, launch, readiness, and a keeper renewing the leases."""
 
 import logging
+import os
 import shlex
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -25,28 +25,11 @@ from harness.sessions.model import new_session_id
 from harness.sessions.teardown import CONSUMED_QUEUES, teardown
 from harness.shards.queues import shard_user
 from harness.shards.readiness import consumers, reported_in, vhost_of, wait_ready
+from harness.shards.request import ShardUp
 from harness.shards.shard_config import read_shard_config, write_shard_conf
 
 log = logging.getLogger(__name__)
 COMPUTE_TOPIC = "compute"
-
-
-@dataclass(frozen=True)
-class ShardUp:
-    """What the user asked `shard up` for."""
-
-    cloud: str
-    host: str
-    cloud_config: str | None = None
-    mode: str = "production"
-    count: int = 1
-    launcher: str = "process"
-    image: str | None = None
-    command: str | None = None
-    force: bool = False
-    memory_limit: str | None = None
-    cpus: float | None = None
-    ready_timeout: float = 60.0
 
 
 def _shard_argv(request: ShardUp, host: str, conf_dir: Path) -> list[str]:
@@ -95,11 +78,13 @@ def _track_queues(store: SessionStore, session: Session, vhost: str, host: str, 
                                                     "work_queue": work_queue}))
 
 
-def shard_up(request: ShardUp, store: SessionStore | None = None) -> Session:
+def shard_up(request: ShardUp, store: SessionStore | None = None,
+             owner: int | None = None) -> Session:
     """Wire shards into the cloud and return their session once every one is ready.
 
     On any failure (or Ctrl-C) everything already created is torn down before the error is
-    raised; if even that fails, the session stays on disk for `harness gc`.
+    raised; if even that fails, the session stays on disk for `harness gc`. `owner` is the
+    process whose death makes the session dead (the CLI an agent works for; default: this one).
     """
     if request.launcher == "docker" and not (request.image or request.command):
         raise UsageError("--launcher docker needs --image (see `harness image build`)")
@@ -110,7 +95,9 @@ def shard_up(request: ShardUp, store: SessionStore | None = None) -> Session:
     if request.mode == "production" and not request.force:
         _refuse_taken_hosts(cloud, hosts)
     endpoints = service_endpoints(cloud) if not request.command else dict(cloud.endpoints)
+    owner = owner or os.getpid()
     session = Session(new_session_id(), "shard", cloud.name, request.cloud_config,
+                      owner_pid=owner, owner_started=start_time(owner) or "",
                       info={"mode": request.mode, "hosts": hosts, "launcher": request.launcher})
     store.save(session)
     try:
@@ -127,7 +114,7 @@ def _wire(request: ShardUp, store: SessionStore, session: Session, cloud: Cloud,
     with store.state(session, "starting", "running"):
         store.track(session, Resource("creds_session", {"id": session.id}))
         creds = CredentialSession(cloud, clients.vault, layout_for(cloud), session=session.id,
-                                  renew=False)
+                                  owner_pid=session.owner_pid, renew=False)
         launcher = get_launcher(request.launcher)
         before = {vhost_of(cloud): {q["name"] for q in clients.management.queues(vhost_of(cloud))}}
         handles: dict[str, ShardHandle] = {}

@@ -20,7 +20,7 @@ from harness.launchers import ShardHandle, get_launcher
 from harness.procinfo import start_time
 from harness.sandbox.cloud import SandboxCloud
 from harness.sessions import Session, SessionStore
-from harness.sessions.gc import shard_handles
+from harness.sessions.model import shard_handles
 from tests.integration.shards.harness_cli import cloud_of, harness, shard_login
 
 
