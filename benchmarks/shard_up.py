@@ -4,7 +4,8 @@ Builds a throwaway cloud (fresh vhost, MariaDB database and Vault mounts, a sand
 this process), then times, N times each:
 
 - `harness shard up` with the process launcher and with the docker launcher (hollow image), from
-  the command's start to its exit, which it reaches once the shard is ready;
+  the command's start to its exit, which it reaches once the shard is ready: cold (`--no-agent`,
+  every import paid) and through a warm `harness agent` started for the run;
 - the same hollow shard started bare, as `python -m harness hollow run` and as
   `docker run --network host IMAGE`, on a config file with the broker administrator's URL, timed
   until the same readiness checks hold (a consumer on compute.HOST, the host reported in).
@@ -105,9 +106,9 @@ def harness(cloud: Cloud, *args: str) -> str:
     return done.stdout
 
 
-def timed_shard_up(cloud: Cloud, host: str, image: str | None) -> float:
+def timed_shard_up(cloud: Cloud, host: str, image: str | None, agent: bool = False) -> float:
     """Seconds `harness shard up` takes to return a ready shard; the shard is then taken down."""
-    extra = ["--image", image] if image else []
+    extra = (["--image", image] if image else []) + ([] if agent else ["--no-agent"])
     started = time.perf_counter()
     out = harness(cloud, "shard", "up", "--cloud", cloud.name, "--host", host, "--json", *extra)
     elapsed = time.perf_counter() - started
@@ -201,23 +202,30 @@ def main() -> None:
             runs: dict[str, Callable[[str], float]] = {
                 "bare process": lambda h: timed_bare_process(cloud, vhost, conf, h),
                 "shard up (process)": lambda h: timed_shard_up(cloud, h, None),
+                "shard up (process, agent)": lambda h: timed_shard_up(cloud, h, None, True),
                 "bare docker run": lambda h: timed_bare_docker(cloud, vhost, conf, h, image),
                 "shard up (docker)": lambda h: timed_shard_up(cloud, h, image),
+                "shard up (docker, agent)": lambda h: timed_shard_up(cloud, h, image, True),
             }
+            harness(cloud, "agent", "start")  # its own state directory: this run's only
             for rep in range(args.repeat):
                 for index, (what, run) in enumerate(runs.items()):  # interleaved: fair drift
                     times.setdefault(what, []).append(run(f"b{rep}-{index}"))
                 print(f"repetition {rep + 1}/{args.repeat} done", flush=True)
         finally:
+            harness(cloud, "agent", "stop")
             sandbox.stop()
     median = {what: statistics.median(values) for what, values in times.items()}
     ratios = {"shard up (process)": median["bare process"],
-              "shard up (docker)": median["bare docker run"]}
+              "shard up (process, agent)": median["bare process"],
+              "shard up (docker)": median["bare docker run"],
+              "shard up (docker, agent)": median["bare docker run"]}
     print(format_table(
         ["start", "median s", "min s", "max s", "vs bare", "target"],
         [[what, f"{median[what]:.3f}", f"{min(values):.3f}", f"{max(values):.3f}",
           f"{median[what] / ratios[what]:.2f}x" if what in ratios else "",
-          {"shard up (process)": "< 1 s", "shard up (docker)": "<= 1.5x bare"}.get(what, "")]
+          ("< 1 s" if what.startswith("shard up (process") else
+           "<= 1.5x bare" if what.startswith("shard up (docker") else "")]
          for what, values in times.items()]))
 
 
