@@ -20,6 +20,7 @@ from types import FrameType
 from typing import Any
 
 from credentials.errors import CredentialsError
+from credentials.redaction import REDACTOR, install_log_filter
 from harness.agent.wire import address, connect, peer_process, receive, send, socket_path
 from harness.errors import HarnessError, UsageError
 from harness.exitcodes import ExitCode
@@ -130,10 +131,10 @@ def _answer(agent: Agent, request: dict[str, Any], owner: int) -> dict[str, Any]
         with client_environment(request["env"], request["cwd"]):
             return {"result": handlers[op](request["payload"], owner)}
     except (HarnessError, CredentialsError) as error:
-        return {"error": str(error), "exit_code": int(error.exit_code)}
+        return {"error": REDACTOR.scrub(str(error)), "exit_code": int(error.exit_code)}
     except Exception as error:  # the agent outlives one bad request; the log has the trace
         log.exception("request %s failed", op)
-        return {"error": f"the agent failed: {type(error).__name__}: {error}",
+        return {"error": REDACTOR.scrub(f"the agent failed: {type(error).__name__}: {error}"),
                 "exit_code": int(ExitCode.INFRASTRUCTURE)}
 
 
@@ -210,6 +211,7 @@ def listen(path: Path) -> socket.socket:
 
 def serve(idle: float) -> None:
     """Serve until stopped, idle for `idle` seconds, or running older code than on disk."""
+    install_log_filter()  # what the agent logs (tracebacks too) never shows an issued secret
     path = socket_path()
     agent = Agent(idle)
     listener = listen(path)

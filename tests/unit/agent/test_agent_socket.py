@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from credentials.redaction import REDACTOR
+from harness.agent import server
 from harness.agent.server import Agent, _answer, listen
 from harness.agent.wire import MAX_ADDRESS, connect, peer_process, socket_path
 
@@ -80,3 +82,15 @@ def test_an_unknown_request_is_a_usage_error(tmp_path: Path) -> None:
     agent = Agent(idle=60, files=[])
     assert _answer(agent, {"op": "format_disk"}, os.getpid()) == {
         "error": "the agent does not serve 'format_disk'", "exit_code": 2}
+
+
+def test_an_error_reply_never_carries_an_issued_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    def leaky(payload: dict[str, object], owner: int) -> dict[str, object]:
+        raise RuntimeError("login failed for amqp://shard:s3cr3t-pw@127.0.0.1/")
+
+    monkeypatch.setattr(server, "_shard_up", leaky)
+    REDACTOR.add("s3cr3t-pw")
+    request = {"op": "shard_up", "payload": {}, "env": dict(os.environ), "cwd": os.getcwd()}
+    reply = server._answer(Agent(idle=60, files=[]), request, os.getpid())
+    assert reply["exit_code"] == 3 and "login failed" in reply["error"]
+    assert "s3cr3t-pw" not in reply["error"]
