@@ -16,7 +16,7 @@ from harness.bus.management import ManagementClient
 from harness.dev.process import pid_alive
 from harness.launchers import get_launcher
 from harness.sandbox.cloud import SandboxCloud
-from harness.sessions import SessionStore
+from harness.sessions import Session, SessionStore
 from harness.sessions.model import shard_handles
 from tests.integration.shards.harness_cli import cloud_of, harness, shard_login
 from tests.integration.shards.test_shard_crash_gc import (
@@ -44,11 +44,13 @@ def agent_requests(config: Path) -> int:
     return int(status["requests"])
 
 
-def unfinished_up(config: Path, host: str) -> subprocess.Popen[str]:
-    """`shard up` of a shard that never reports in (no conductor runs): it waits for ever."""
-    return subprocess.Popen([sys.executable, "-m", "harness", "--cloud-config", str(config),
-                             "shard", "up", "--cloud", cloud_of(config).name, "--host", host],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def unfinished_up(config: Path, host: str) -> tuple[subprocess.Popen[str], Session]:
+    """`shard up` of a shard that never reports in (no conductor runs), so it waits for ever;
+    returned once the shard runs, with its session."""
+    up = subprocess.Popen([sys.executable, "-m", "harness", "--cloud-config", str(config),
+                           "shard", "up", "--cloud", cloud_of(config).name, "--host", host],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return up, wait_for_launched_shard(up)
 
 
 def test_shard_up_through_the_agent_is_the_clients_and_down_leaves_nothing(
@@ -84,8 +86,7 @@ def test_ctrl_c_of_the_client_has_the_agent_tear_down_before_the_client_exits(
     shard_cloud: Path, agent: int, rabbit_vhost: str, rabbit_admin: ManagementClient,
     vault_root: hvac.Client, state_dir: Path,
 ) -> None:
-    up = unfinished_up(shard_cloud, "cmp-m")
-    session = wait_for_launched_shard(up)
+    up, session = unfinished_up(shard_cloud, "cmp-m")
     handle = shard_handles(session)[0]
     can_login, roles = shard_login(session.id, "cmp-m"), vault_roles(session.id)
     assert can_login()
@@ -104,8 +105,7 @@ def test_kill_9_of_the_agent_mid_up_fails_the_client_and_gc_collects(
     shard_cloud: Path, agent: int, rabbit_vhost: str, rabbit_admin: ManagementClient,
     vault_root: hvac.Client, state_dir: Path,
 ) -> None:
-    up = unfinished_up(shard_cloud, "cmp-m")
-    session = wait_for_launched_shard(up)
+    up, session = unfinished_up(shard_cloud, "cmp-m")
     can_login, roles = shard_login(session.id, "cmp-m"), vault_roles(session.id)
 
     os.kill(agent, signal.SIGKILL)
