@@ -60,11 +60,11 @@ def logs(session_id: str, shard: str | None, follow: bool) -> None:
 @click.option("--all", "every", is_flag=True, help="Every shard session.")
 def down(session_id: str | None, every: bool) -> None:
     """Stop a session's shards, revoke its credentials, remove its queues and vhosts."""
+    from harness.sessions.teardown import teardown
+
     if bool(session_id) == every:
         raise click.UsageError("give a session id or --all")
     store = SessionStore()
-    from harness.sessions.teardown import teardown
-
     sessions = ([s for s in store.all() if s.kind == "shard"] if every
                 else [store.get(str(session_id))])
     for session in sessions:
