@@ -74,6 +74,7 @@ class Bus(Strict):
     url: AmqpUrl
     password: SecretRef | None = None
     control_exchange: str = "nova"
+    durable_queues: bool = Field(False, description="oslo.messaging's amqp_durable_queues")
     management_url: HttpUrl | None = None
 
 

@@ -21,6 +21,7 @@ class MirrorSpec:
     exchange: str  # production's control exchange
     topic: str = "compute"
     max_length: int = 100_000
+    durable: bool = False  # as production's queues are (oslo's amqp_durable_queues)
     expires_ms: int = 600_000  # the broker deletes the mirror if the harness is gone this long
 
     @property
@@ -45,12 +46,13 @@ def mirror_queues(spec: MirrorSpec) -> tuple[kombu.Queue, kombu.Queue]:
                              auto_delete=False)
     arguments = {"x-max-length": spec.max_length, "x-overflow": "drop-head",
                  "x-expires": spec.expires_ms, "x-dead-letter-exchange": spec.dropped_exchange}
-    control = topology.control_exchange(spec.exchange)
+    control = topology.control_exchange(spec.exchange, spec.durable)
     bindings = [kombu.binding(control, routing_key=key) for key in spec.routing_keys]
     bindings.append(kombu.binding(topology.fanout_exchange(spec.topic), routing_key=spec.topic))
-    # Durable, so copies waiting in the mirror survive a broker restart (oslo's messages are
-    # persistent); x-expires still removes it when the harness is gone.
-    mirror = kombu.Queue(spec.name, bindings=bindings, durable=True, auto_delete=False,
+    # Durable only when production's queues are: a restart then keeps the same messages for
+    # both sides. A durable mirror of transient queues would hand the shadow messages production
+    # lost, and makes the broker write every (persistent) copy to disk on production's path.
+    mirror = kombu.Queue(spec.name, bindings=bindings, durable=spec.durable, auto_delete=False,
                          queue_arguments=arguments)
     drops = kombu.Queue(f"{spec.name}.dropped", exchange=dropped, routing_key="", durable=True,
                         auto_delete=False, queue_arguments={"x-expires": spec.expires_ms})

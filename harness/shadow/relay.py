@@ -59,11 +59,11 @@ def spliced(text: str, payload: Any) -> str | None:
 class ShadowLink:
     """A connection into one shadow vhost, declaring there what production's peers would."""
 
-    def __init__(self, url: str, exchange: str, topic: str) -> None:
+    def __init__(self, url: str, spec: MirrorSpec) -> None:
         self.connection = connect(url)
         self.channel = self.connection.channel()
-        self.exchange = topology.control_exchange(exchange)
-        self.fanout = topology.fanout_exchange(topic)
+        self.exchange = topology.control_exchange(spec.exchange, spec.durable)
+        self.fanout = topology.fanout_exchange(spec.topic)
         self.exchange.declare(channel=self.channel)
         self.fanout.declare(channel=self.channel)
         self.reply_queues: set[str] = set()
@@ -176,7 +176,7 @@ class Relay(BackgroundLoop):
                 time.sleep(0.5)
 
     def _run_once(self) -> None:
-        links = [ShadowLink(url, self.spec.exchange, self.spec.topic) for url in self.shadow_urls]
+        links = [ShadowLink(url, self.spec) for url in self.shadow_urls]
         try:
             with connect(self.production_url) as conn:
                 channel = conn.default_channel

@@ -143,7 +143,7 @@ class ShadowDriver:
             vhosts = {role: vhost for role, (vhost, _) in started.items()}
             production = vhost_of(cloud)
             spec = MirrorSpec(self.session.id, request.production_host,
-                              cloud.bus.control_exchange)
+                              cloud.bus.control_exchange, durable=cloud.bus.durable_queues)
             for name in (spec.name, f"{spec.name}.dropped"):
                 self._track("queue", vhost=production, name=name)
             self._track("exchange", vhost=production, name=spec.dropped_exchange)
