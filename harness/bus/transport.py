@@ -41,13 +41,16 @@ def connect(url: str, heartbeat: float = 0) -> kombu.Connection:
 
 
 def drain_until(conn: kombu.Connection, stop: threading.Event, idle: Callable[[], None],
-                timeout: float = 0.2) -> None:
+                timeout: float = 0.2, gate: Callable[[], None] | None = None) -> None:
     """Handle incoming frames until `stop` is set, calling `idle` whenever none came for
-    `timeout` seconds. py-amqp's own drain sets and restores the socket's timeout around every
-    frame, three per message: for a relay, about a twentieth of its time."""
+    `timeout` seconds and `gate` (which may hold on) before each frame is handled. py-amqp's own
+    drain sets and restores the socket's timeout around every frame, three per message: for a
+    relay, about a twentieth of its time."""
     amqp_connection = conn.connection
     if not isinstance(amqp_connection, amqp.Connection):  # kombu's in-process transports
         while not stop.is_set():
+            if gate is not None:
+                gate()
             try:
                 conn.drain_events(timeout=timeout)
             except TimeoutError:
@@ -61,6 +64,8 @@ def drain_until(conn: kombu.Connection, stop: threading.Event, idle: Callable[[]
             except TimeoutError:
                 idle()
                 continue
+            if gate is not None:
+                gate()
             amqp_connection.on_inbound_frame(frame)
 
 

@@ -65,18 +65,23 @@ def _duration(text: str | None) -> float | None:
               help="Compare replies too, seen through RabbitMQ's firehose (switched on for "
                    "production's vhost during the session only; it costs the broker a copy of "
                    "every publish there).")
+@click.option("--yield-cpu", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              metavar="FRACTION",
+              help="On a box shared with production: relay nothing while this host's CPUs are "
+                   "busier than FRACTION (niced work aside); copies wait in the mirror.")
 @json_option
 @click.pass_context
 def start(ctx: click.Context, cloud_name: str, production_host: str, candidate: str,
           control: str | None, sample: float, duration: str | None, responders: str | None,
-          firehose: bool, as_json: bool) -> None:
+          firehose: bool, yield_cpu: float | None, as_json: bool) -> None:
     """Start a session; it runs in the background until `shadow stop` or its duration."""
     load_cloud(cloud_name, ctx.obj["cloud_config"])  # a bad cloud fails here, not in the driver
     for value, option in ((candidate, "--candidate"), (control, "--control")):
         if value:
             ShardSource.parse(value, option)
     request = ShadowRequest(cloud_name, production_host, candidate, control, sample,
-                            _duration(duration), responders, ctx.obj["cloud_config"], firehose)
+                            _duration(duration), responders, ctx.obj["cloud_config"], firehose,
+                            yield_cpu)
     session_id = new_session_id()
     store = SessionStore()
     session = new_session(request, session_id)
@@ -142,7 +147,8 @@ def status(session_id: str | None, as_json: bool) -> None:
         emit_json(rows)
         return
     headers = ["session", "of", "state", "mirrored", "relayed", "dropped", "sampled_out",
-               "undecodable", "tap_seen", "production_replies_seen", "candidate_replies_seen"]
+               "undecodable", "held_ms", "tap_seen", "production_replies_seen",
+               "candidate_replies_seen"]
     click.echo(format_table(headers, [[r.get(h, 0) for h in headers] for r in rows]))
 
 

@@ -17,6 +17,7 @@ from harness.bus import envelope, topology
 from harness.bus.exceptions import MalformedMessage
 from harness.bus.transport import connect, drain_until
 from harness.shadow.background import BROKER_GONE, BackgroundLoop
+from harness.shadow.host_load import HostLoad
 from harness.shadow.mirror import MirrorSpec, mirror_queues
 from harness.shadow.sampling import sampled
 
@@ -95,9 +96,11 @@ class Relay(BackgroundLoop):
     thread_name = "relay"
 
     def __init__(self, production_url: str, spec: MirrorSpec, shadow_urls: list[str],
-                 sample: float = 1.0, on_trigger: Callable[[Trigger], None] | None = None) -> None:
+                 sample: float = 1.0, on_trigger: Callable[[Trigger], None] | None = None,
+                 yield_above: float | None = None) -> None:
         super().__init__()
         self.spec, self.sample = spec, sample
+        self.yield_above = yield_above  # hold while the host's CPUs are busier than this
         self.production_url, self.shadow_urls = production_url, shadow_urls
         self.on_trigger = on_trigger or (lambda trigger: None)
         self.counters: Counter[str] = Counter()
@@ -159,6 +162,24 @@ class Relay(BackgroundLoop):
             self._unacked.channel.basic_ack(self._unacked.delivery_tag, multiple=True)
         self._unacked, self._pending = None, 0
 
+    def _yielding(self) -> Callable[[], None] | None:
+        """A gate that holds the relay (so the shadows get no new work, and the broker does none
+        for them) while this host's CPUs are busier than `yield_above`: on a shared box the
+        shadow side then runs in production's idle time. Copies wait in the mirror meanwhile."""
+        if self.yield_above is None:
+            return None
+        load, limit = HostLoad(), self.yield_above
+
+        def gate() -> None:
+            if load.busy() < limit:
+                return
+            self._flush_acks()
+            held = time.monotonic()
+            while load.busy() >= limit and not self._stop.wait(load.window):
+                pass
+            self.counters["held_ms"] += round((time.monotonic() - held) * 1000)
+        return gate
+
     def _count_drop(self, message: Delivery) -> None:
         self.counters["dropped"] += 1
         message.channel.basic_ack(message.delivery_tag)
@@ -191,7 +212,7 @@ class Relay(BackgroundLoop):
                 channel.basic_consume(queue=drops.name, no_ack=False, consumer_tag="drops",
                                       callback=self._count_drop)
                 self.ready.set()
-                drain_until(conn, self._stop, idle=self._flush_acks)
+                drain_until(conn, self._stop, idle=self._flush_acks, gate=self._yielding())
                 for tag in ("mirror", "drops"):  # no delivery arrives on a closing channel
                     channel.basic_cancel(tag)
                 self._flush_acks()

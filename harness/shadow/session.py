@@ -54,6 +54,7 @@ class ShadowRequest:
     responders: str | None = None
     cloud_config: str | None = None
     firehose: bool = False  # observe replies through RabbitMQ's firehose
+    yield_cpu: float | None = None  # the relay holds while this host's CPUs are busier
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -151,7 +152,8 @@ class ShadowDriver:
             self.trigger_log = trigger_log = TriggerLog(self.root)
             self.relay = Relay(bus_url(cloud), spec, [_url_for(cloud, v) for v in vhosts.values()],
                                request.sample,
-                               on_trigger=lambda t: self._on_trigger(trigger_log, t))
+                               on_trigger=lambda t: self._on_trigger(trigger_log, t),
+                               yield_above=request.yield_cpu)
             self.taps = [Tap(bus_url(cloud), self.session.id, cloud.bus.control_exchange,
                              TAPPED_KEYS, side_dir(self.root, "production") / "tap.jsonl",
                              self.triggers.get)]

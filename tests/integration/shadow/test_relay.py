@@ -1,6 +1,9 @@
 """Mirror and relay on real RabbitMQ: production keeps all its work; shadows get marked copies."""
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -143,3 +146,39 @@ def test_sampling_is_consistent_per_instance_and_drops_are_counted(
     per_instance = Counter(c["args"]["instance"]["uuid"] for c in shadow_copies)
     assert per_instance and set(per_instance) < set(instances)
     assert all(n == (2 if uuid == "uuid-0" else 3) for uuid, n in per_instance.items())
+
+
+def test_a_yielding_relay_holds_while_the_host_is_busy_and_catches_up_after(
+    make_vhost: Callable[[str], str]
+) -> None:
+    prod, shadow = make_vhost("prod"), make_vhost("shadow")
+    with kombu.Connection(url_for(shadow)) as conn:
+        kombu.Queue("compute.cmp-y", kombu.Exchange("nova", "topic", durable=False),
+                    routing_key="compute.cmp-y", durable=False)(conn.default_channel).declare()
+    relay = Relay(url_for(prod), MirrorSpec("ty", "cmp-y", "nova"), [url_for(shadow)],
+                  yield_above=0.5)
+    relay.declare()
+    relay.start()
+    # Un-niced busy loops on every CPU: what production at full load looks like to the relay.
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range(os.cpu_count() or 1)]
+    transport = Transport(url_for(prod), control_exchange="nova")
+    try:
+        time.sleep(0.3)
+        client = RPCClient(transport, Target("compute", server="cmp-y"))
+        for i in range(20):
+            client.cast({}, "reboot_instance", instance={"uuid": f"u{i}"})
+        time.sleep(1.5)
+        assert relay.counters["relayed"] == 0  # every copy waits in the mirror meanwhile
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+        wait(lambda: relay.counters["relayed"] == 20)
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+        relay.stop()
+        transport.close()
+    assert relay.counters["held_ms"] >= 1000
+    assert len(drain(url_for(shadow), "compute.cmp-y", "nova", "compute.cmp-y")) == 20

@@ -1,0 +1,38 @@
+"""How busy this host's CPUs are, so a shadow sharing them can leave them to production."""
+
+import time
+from pathlib import Path
+
+STAT = Path("/proc/stat")
+
+
+def cpu_ticks(stat: Path = STAT) -> tuple[int, int]:
+    """(busy, total) ticks of all CPUs since boot: niced work and waiting are not busy, and time
+    the hypervisor stole is left out."""
+    user, nice, system, idle, iowait, irq, softirq = (
+        int(field) for field in stat.read_text().split("\n", 1)[0].split()[1:8])
+    return user + system + irq + softirq, user + nice + system + idle + iowait + irq + softirq
+
+
+class HostLoad:
+    """The busy fraction of all CPUs over the last `window` seconds, read from the kernel."""
+
+    def __init__(self, window: float = 0.05, stat: Path = STAT) -> None:
+        self.window, self.stat = window, stat
+        self._at, self._ticks = time.monotonic(), cpu_ticks(stat)
+        self._busy = 0.0
+
+    def busy(self) -> float:
+        """The fraction, refreshed once a window has passed; after a long quiet spell a fresh
+        window is waited for, so an old idle stretch never hides a busy present."""
+        now = time.monotonic()
+        if now - self._at > 2 * self.window:
+            self._at, self._ticks = now, cpu_ticks(self.stat)
+            time.sleep(self.window)
+            now = time.monotonic()
+        if now - self._at >= self.window:
+            ticks = cpu_ticks(self.stat)
+            if ticks[1] > self._ticks[1]:
+                self._busy = (ticks[0] - self._ticks[0]) / (ticks[1] - self._ticks[1])
+                self._at, self._ticks = now, ticks
+        return self._busy

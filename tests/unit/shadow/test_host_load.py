@@ -1,0 +1,54 @@
+"""The host's busy fraction, read from a /proc/stat written by the test."""
+
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from harness.shadow import host_load
+from harness.shadow.host_load import HostLoad, cpu_ticks
+
+# user nice system idle iowait irq softirq steal guest guest_nice
+LINE = "cpu  {user} {nice} {system} {idle} 0 0 0 {steal} 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n"
+
+
+def write(stat: Path, **ticks: int) -> None:
+    stat.write_text(LINE.format(**{"user": 0, "nice": 0, "system": 0, "idle": 0, "steal": 0,
+                                   **ticks}))
+
+
+def test_niced_work_is_not_busy_and_stolen_time_is_left_out(tmp_path: Path) -> None:
+    stat = tmp_path / "stat"
+    write(stat, user=30, nice=50, system=10, idle=10, steal=999)
+    assert cpu_ticks(stat) == (40, 100)
+
+
+def test_busy_is_the_fraction_over_the_last_window(tmp_path: Path) -> None:
+    stat = tmp_path / "stat"
+    write(stat, user=100, idle=100)
+    load = HostLoad(window=0.01, stat=stat)
+    write(stat, user=190, idle=110)  # 90 of the next 100 ticks busy
+    time.sleep(0.012)
+    assert load.busy() == 0.9
+    write(stat, user=200, nice=80, idle=120)  # then 10 of 100: the niced 80 are not busy
+    time.sleep(0.012)
+    assert load.busy() == 0.1
+
+
+def test_an_idle_stretch_long_past_does_not_dilute_the_present(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stat = tmp_path / "stat"
+    write(stat, user=0, idle=100)
+    load = HostLoad(window=0.01, stat=stat)
+    write(stat, user=0, idle=10_000)  # a long quiet spell since the last look
+    time.sleep(0.05)
+
+    def busy_window(seconds: float) -> None:  # the fresh window load waits for: all busy
+        write(stat, user=100, idle=10_000)
+        time.sleep(seconds)
+
+    monkeypatch.setattr(host_load, "time", SimpleNamespace(monotonic=time.monotonic,
+                                                            sleep=busy_window))
+    assert load.busy() == 1.0  # not 100 / 10,100
