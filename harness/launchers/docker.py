@@ -1,5 +1,6 @@
 """The docker launcher: host networking, labels naming session and shard, credentials mounted ro."""
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,13 @@ def engine_client() -> Any:
     return client
 
 
+def cpu_shares() -> int | None:
+    """A niced launcher's containers get the CPU weight a process of that niceness would have
+    (the kernel's 1024 / 1.25 per step), as the process launcher's children inherit it."""
+    niceness = os.getpriority(os.PRIO_PROCESS, 0)
+    return max(2, round(1024 / 1.25**niceness)) if niceness > 0 else None
+
+
 class DockerLauncher(Launcher):
     """Runs a shard as a container on the host's network (never a bridge)."""
 
@@ -60,7 +68,7 @@ class DockerLauncher(Launcher):
                 name=f"harness-{spec.session}-{spec.shard}",
                 labels={SESSION_LABEL: spec.session, SHARD_LABEL: spec.shard},
                 environment=env, volumes=volumes, mem_limit=spec.memory_limit,
-                nano_cpus=int(spec.cpus * 1e9) if spec.cpus else None,
+                nano_cpus=int(spec.cpus * 1e9) if spec.cpus else None, cpu_shares=cpu_shares(),
                 stop_signal="SIGTERM",
             )
         except docker.errors.ImageNotFound:

@@ -95,12 +95,15 @@ class ProcessLauncher(Launcher):
                     return
 
     def discover(self) -> list[ShardHandle]:
-        """Every live process carrying a harness session mark in its environment."""
-        found = []
+        """Every live process of this pid namespace carrying a harness session mark in its
+        environment (a container's shard carries the mark too, but is the docker launcher's)."""
+        found, ours = [], os.readlink("/proc/self/ns/pid")
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
             try:
+                if os.readlink(entry / "ns" / "pid") != ours:
+                    continue
                 environ = (entry / "environ").read_bytes().split(b"\0")
             except OSError:
                 continue

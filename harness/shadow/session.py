@@ -8,6 +8,7 @@ all end in the same teardown. The records (effects, triggers, counters) outlive 
 """
 
 import logging
+import os
 import threading
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 # What production sends to its peers that the tap copies: calls and casts to the conductor,
 # and notifications.
 TAPPED_KEYS = ("conductor", "notifications.*")
+SHADOW_NICE = 10  # a yielding session's driver and the shards it starts
 READY_TIMEOUT = 60.0  # a shadow's container or process must consume its queue by then
 
 
@@ -128,6 +130,8 @@ class ShadowDriver:
     def start(self) -> None:
         """Create everything, recording each piece first; then the session is running."""
         request, cloud = self.request, self.cloud
+        if request.yield_cpu:  # the whole shadow side at low CPU priority, its shards too
+            os.nice(SHADOW_NICE)
         with self.store.state(self.session, "starting", "running"):
             self._track("creds_session", id=self.session.id)
             creds = CredentialSession(cloud, self.clients.vault, layout_for(cloud),
