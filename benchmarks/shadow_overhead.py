@@ -2,7 +2,7 @@
 
 Run by hand (not part of the test suite):
 
-    .venv/bin/python benchmarks/shadow_overhead.py [--rounds 4] [--rate 200] [--seconds 4]
+    .venv/bin/python benchmarks/shadow_overhead.py [--rounds 5] [--rate 200] [--seconds 4]
         [--flat 1500] [--shadow-nice 10] [--yield-cpu 0.5]
 
 Production is a ServerSet serving a compute-like endpoint on topic compute, host cmp-1, and a
@@ -14,7 +14,8 @@ shadow vhost, and a shadow server of the same endpoint consuming there (reniced,
 a shared box should be; on a real cloud it runs elsewhere and only the broker is shared).
 "yielding" is the same session started with `--yield-cpu`: its relay holds while the box's CPUs
 are busier than that, so the shadow side works in production's idle time.
-A third condition, "mirror only", binds the mirror and nothing consumes it: what the broker's
+"without, again" repeats "without": its cost column is this box's noise floor (an A/A test).
+A further condition, "mirror only", binds the mirror and nothing consumes it: what the broker's
 copy alone costs, apart from the relay's and the shadow's work. Conditions rotate each round;
 the ratios (with / without for latencies, without / with for throughput, so above 1 is a cost)
 are medians over rounds. Target: <= 1.05 for a session.
@@ -48,7 +49,9 @@ from harness.tables import format_table
 DRAIN_TIMEOUT = 60.0
 METRICS = ("call p50 ms", "call p99 ms", "cast p50 ms", "cast p99 ms", "calls/s", "casts/s")
 TARGET = 1.05
-CONDITIONS = {"without": "without", "mirror": "mirror only", "with": "with shadow",
+DETACHED = ("without", "again")  # "again" measures nothing new: its cost is the noise floor
+CONDITIONS = {"without": "without", "again": "without, again", "mirror": "mirror only",
+              "with": "with shadow",
               "yielding": "yielding shadow"}
 
 
@@ -172,7 +175,7 @@ def cost(metric: str, without: float, with_shadow: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--rate", type=float, default=200.0, help="calls+casts per second")
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--flat", type=int, default=1500, help="calls, then casts, flat out")
@@ -199,12 +202,12 @@ def main() -> int:
             measure(client, compute, args.rate, 1.0, 100)  # warm up both sides
             for n in range(args.rounds):
                 for condition in order[n % len(order):] + order[:n % len(order)]:  # rotated
-                    if condition != "without":
+                    if condition not in DETACHED:
                         ours.send(condition)
                         ours.recv()
                     results[condition].append(
                         measure(client, compute, args.rate, args.seconds, args.flat))
-                    if condition != "without":
+                    if condition not in DETACHED:
                         ours.send("detach")
                         counters = ours.recv()
                         print(f"round {n + 1} shadow relay: {counters}", file=sys.stderr)
@@ -231,6 +234,8 @@ def main() -> int:
           f"{args.shadow_nice}; yielding above {args.yield_cpu:g} busy")
     print(format_table(["metric", *(CONDITIONS[c] for c in order),
                         *(f"cost: {CONDITIONS[c]}" for c in attached)], rows))
+    print(f"noise floor ({CONDITIONS['again']} / without): worst median ratio "
+          f"{worst['again']:.3f}")
     for condition in ("with", "yielding"):
         print(f"target <= {TARGET}, {CONDITIONS[condition]}: worst median ratio "
               f"{worst[condition]:.3f} ({'met' if worst[condition] <= TARGET else 'MISSED'})")
