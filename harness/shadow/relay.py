@@ -24,7 +24,6 @@ from harness.shadow.sampling import sampled
 log = logging.getLogger(__name__)
 SHADOW_MARK = "_context_shadow"
 ACK_EVERY = 100
-RESUME_BELOW = 0.8  # of --yield-cpu: where a held relay goes on
 # Where the inner message's JSON text starts in a raw 2.0 envelope, and the mark as it reads
 # inside that (escaped) text: splicing it in spares re-encoding the whole message.
 INNER_MESSAGE = re.compile(r'"oslo\.message"\s*:\s*"')
@@ -176,9 +175,7 @@ class Relay(BackgroundLoop):
                 return
             self._flush_acks()
             held = time.monotonic()
-            # Resume only well below the limit: a load hovering at it would otherwise let the
-            # shadows' work through in bursts, each landing on production.
-            while load.busy() >= limit * RESUME_BELOW and not self._stop.wait(load.window):
+            while load.busy() >= limit and not self._stop.wait(load.window):
                 pass
             self.counters["held_ms"] += round((time.monotonic() - held) * 1000)
         return gate
