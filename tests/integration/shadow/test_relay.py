@@ -50,6 +50,13 @@ def drain(url: str, queue_name: str, exchange: str, key: str) -> list[dict[str, 
                 message.ack()
 
 
+def declare_server_queue(url: str, name: str) -> None:
+    """A shadow's server queue made ahead, so relayed copies wait there for the test."""
+    with kombu.Connection(url) as conn:
+        kombu.Queue(name, kombu.Exchange("nova", "topic", durable=False), routing_key=name,
+                    durable=False)(conn.default_channel).declare()
+
+
 def wait(predicate: Callable[[], bool], timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -110,9 +117,7 @@ def test_sampling_is_consistent_per_instance_and_drops_are_counted(
     make_vhost: Callable[[str], str]
 ) -> None:
     prod, shadow = make_vhost("prod"), make_vhost("shadow")
-    with kombu.Connection(url_for(shadow)) as conn:
-        kombu.Queue("compute.cmp-2", kombu.Exchange("nova", "topic", durable=False),
-                    routing_key="compute.cmp-2", durable=False)(conn.default_channel).declare()
+    declare_server_queue(url_for(shadow), "compute.cmp-2")
     spec = MirrorSpec("t2", "cmp-2", "nova", max_length=30)
     relay = Relay(url_for(prod), spec, [url_for(shadow)], sample=0.5)
     relay.declare()
@@ -152,9 +157,7 @@ def test_a_yielding_relay_holds_while_the_host_is_busy_and_catches_up_after(
     make_vhost: Callable[[str], str]
 ) -> None:
     prod, shadow = make_vhost("prod"), make_vhost("shadow")
-    with kombu.Connection(url_for(shadow)) as conn:
-        kombu.Queue("compute.cmp-y", kombu.Exchange("nova", "topic", durable=False),
-                    routing_key="compute.cmp-y", durable=False)(conn.default_channel).declare()
+    declare_server_queue(url_for(shadow), "compute.cmp-y")
     relay = Relay(url_for(prod), MirrorSpec("ty", "cmp-y", "nova"), [url_for(shadow)],
                   yield_above=0.5)
     relay.declare()
