@@ -68,7 +68,8 @@ def _duration(text: str | None) -> float | None:
 @click.option("--yield-cpu", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               metavar="FRACTION",
               help="On a box shared with production: relay nothing while this host's CPUs are "
-                   "busier than FRACTION (niced work aside); copies wait in the mirror.")
+                   "busier than FRACTION (niced work aside), and until they stayed under it "
+                   "for 0.25 s; copies wait in the mirror.")
 @json_option
 @click.pass_context
 def start(ctx: click.Context, cloud_name: str, production_host: str, candidate: str,

@@ -24,6 +24,9 @@ from harness.shadow.sampling import sampled
 log = logging.getLogger(__name__)
 SHADOW_MARK = "_context_shadow"
 ACK_EVERY = 100
+# a held relay goes on only once the host stayed under its limit this long: production at a
+# steady load dips under it now and then, and each dip let a burst of shadow work through
+RESUME_AFTER = 0.25
 # Where the inner message's JSON text starts in a raw 2.0 envelope, and the mark as it reads
 # inside that (escaped) text: splicing it in spares re-encoding the whole message.
 INNER_MESSAGE = re.compile(r'"oslo\.message"\s*:\s*"')
@@ -164,8 +167,9 @@ class Relay(BackgroundLoop):
 
     def _yielding(self) -> Callable[[], None] | None:
         """A gate that holds the relay (so the shadows get no new work, and the broker does none
-        for them) while this host's CPUs are busier than `yield_above`: on a shared box the
-        shadow side then runs in production's idle time. Copies wait in the mirror meanwhile."""
+        for them) while this host's CPUs are busier than `yield_above`, and goes on only once they
+        stayed under it for RESUME_AFTER: on a shared box the shadow side then runs in
+        production's idle time. Copies wait in the mirror meanwhile."""
         if self.yield_above is None:
             return None
         load, limit = HostLoad(), self.yield_above
@@ -174,9 +178,12 @@ class Relay(BackgroundLoop):
             if load.busy() < limit:
                 return
             self._flush_acks()
-            held = time.monotonic()
-            while load.busy() >= limit and not self._stop.wait(load.window):
-                pass
+            held = quiet_since = time.monotonic()
+            while not self._stop.wait(load.window):
+                if load.busy() >= limit:
+                    quiet_since = time.monotonic()
+                elif time.monotonic() - quiet_since >= RESUME_AFTER:
+                    break
             self.counters["held_ms"] += round((time.monotonic() - held) * 1000)
         return gate
 
