@@ -19,11 +19,11 @@ counters is how much it relayed while production was measured (the rest came aft
 A further condition, "mirror only", binds the mirror and nothing consumes it: what the broker's
 copy alone costs, apart from the relay's and the shadow's work. Conditions run in a fresh random
 order each round (a fixed rotation kept the same neighbours, and what one leaves behind weighed
-on the next every time);
-the costs (with / without for latencies, without / with for throughput, so above 1 is a cost)
-are medians over rounds, each with a bootstrap interval. Target: <= 1.05 for a session; the
-verdict is "met" only when every interval lies under it, "MISSED" when one lies wholly above,
-and otherwise "not resolved": this box's noise hides the answer, and more rounds narrow it.
+on the next every time). The costs (with / without for latencies, without / with for
+throughput, so above 1 is a cost) are medians over rounds, each with a bootstrap interval.
+Target: <= 1.05 for a session; the verdict is "met" only when every interval lies under it,
+"MISSED" when one lies wholly above, and otherwise "not resolved": this box's noise hides the
+answer, and more rounds narrow it.
 """
 
 import argparse
@@ -95,18 +95,14 @@ def shadow_session(prod_url: str, shadow_url: str, commands: Connection, nice: i
     attached = 0
     try:
         while (command := commands.recv()) != "quit":
-            if command == "mirror":  # the broker's copy alone
-                attached += 1
-                relay = Relay(prod_url, MirrorSpec(f"bench{attached}", HOST, CONTROL_EXCHANGE),
-                              [shadow_url])
-                relay.declare()
-            elif command in ("with", "yielding"):
+            if command in ("mirror", "with", "yielding"):
                 attached += 1
                 relay = Relay(prod_url, MirrorSpec(f"bench{attached}", HOST, CONTROL_EXCHANGE),
                               [shadow_url],
                               yield_above=yield_cpu if command == "yielding" else None)
                 relay.declare()
-                relay.start()
+                if command != "mirror":  # "mirror": the broker's copy alone, nothing consumes it
+                    relay.start()
             elif command == "detach" and relay is not None:
                 live = relay.counters["relayed"]  # while production was measured; the rest after
                 caught_up = relay.ready.is_set() and drain_mirror(prod_url, relay.spec)
@@ -265,24 +261,25 @@ def main() -> int:
             child.join(timeout=15)
             servers.stop()
             transport.close()
-    attached = order[1:]
-    rows, intervals = [], {c: list[tuple[float, float]]() for c in attached}
+    compared = order[1:]  # each against "without"
+    rows: list[list[str]] = []
+    intervals: dict[str, list[tuple[float, float]]] = {c: [] for c in compared}
     for metric in METRICS:
         without = [r[metric] for r in results["without"]]
-        costs = {c: [cost(metric, a, r[metric]) for a, r in zip(without, results[c], strict=True)]
-                 for c in attached}
-        for c in attached:
-            intervals[c].append(median_interval(costs[c]))
-        rows.append([metric, *(f"{statistics.median(r[metric] for r in results[c]):,.2f}"
-                               for c in order),
-                     *(f"{statistics.median(costs[c]):.3f} [{low:.2f}, {high:.2f}]"
-                       for c in attached for low, high in [intervals[c][-1]])])
+        row = [metric, *(f"{statistics.median(r[metric] for r in results[c]):,.2f}"
+                         for c in order)]
+        for c in compared:
+            costs = [cost(metric, a, r[metric]) for a, r in zip(without, results[c], strict=True)]
+            low, high = median_interval(costs)
+            intervals[c].append((low, high))
+            row.append(f"{statistics.median(costs):.3f} [{low:.2f}, {high:.2f}]")
+        rows.append(row)
     print(f"\n{args.rounds} rounds, order shuffled; fixed rate {args.rate:g}/s for "
           f"{args.seconds:g} s, flat out {args.flat} calls and {args.flat} casts; shadow niced "
           f"{args.shadow_nice}; yielding above {args.yield_cpu:g} busy; cost: median over rounds "
           f"[{CONFIDENCE:.0%} interval]")
     print(format_table(["metric", *(CONDITIONS[c] for c in order),
-                        *(f"cost: {CONDITIONS[c]}" for c in attached)], rows))
+                        *(f"cost: {CONDITIONS[c]}" for c in compared)], rows))
     floor = max(high for _, high in intervals["again"])
     print(f"noise floor ({CONDITIONS['again']} / without): costs up to {floor:.2f} are within "
           f"this box's noise")
