@@ -1,9 +1,13 @@
-"""Shared by the shadow benchmarks: throwaway vhosts, realistic compute messages, percentiles."""
+"""Shared by the shadow benchmarks: throwaway vhosts, realistic compute messages, percentiles,
+CPU time of a process."""
 
+import os
 import signal
+import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -12,6 +16,7 @@ from harness.sandbox.compute_api import instance_primitive
 
 CONTROL_EXCHANGE = "nova"
 HOST = "cmp-1"
+CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 
 
 def url_for(vhost: str) -> str:
@@ -79,3 +84,16 @@ def percentile(values: list[float], fraction: float) -> float:
     """The value below which `fraction` of `values` fall (nearest rank)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a process (all its threads) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICK
+
+
+def broker_pid() -> int:
+    """The local RabbitMQ's Erlang VM, whose CPU a mirror and a relay draw on."""
+    found = subprocess.run(["pgrep", "-o", "beam.smp"], capture_output=True, text=True,
+                           check=True)
+    return int(found.stdout)

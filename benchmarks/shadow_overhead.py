@@ -3,7 +3,7 @@
 Run by hand (not part of the test suite):
 
     .venv/bin/python benchmarks/shadow_overhead.py [--rounds 5] [--rate 200] [--seconds 4]
-        [--flat 1500] [--shadow-nice 10] [--yield-cpu 0.2]
+        [--flat 1500] [--shadow-nice 10] [--yield-cpu FRACTION]
 
 Production is a ServerSet serving a compute-like endpoint on topic compute, host cmp-1, and a
 client in this process. Each condition runs calls and casts (build_and_run_instance with a ~2 KB
@@ -14,13 +14,17 @@ shadow vhost, and a shadow server of the same endpoint consuming there (reniced,
 a shared box should be; on a real cloud it runs elsewhere and only the broker is shared).
 "yielding" is the same session started with `--yield-cpu`: its relay holds while the box's CPUs
 are busier than that, so the shadow side works in production's idle time; "relayed_live" in its
-counters is how much it relayed while production was measured (the rest came after).
+counters is how much it relayed while production was measured (the rest came after). The limit
+must lie under production's own load, which depends on the machine: by default it is half of how
+busy production alone kept the box at the fixed rate during the warm-up.
 "without, again" repeats "without": its cost column is this box's noise floor (an A/A test).
 A further condition, "mirror only", binds the mirror and nothing consumes it: what the broker's
 copy alone costs, apart from the relay's and the shadow's work. Conditions run in a fresh random
 order each round (a fixed rotation kept the same neighbours, and what one leaves behind weighed
 on the next every time). The costs (with / without for latencies, without / with for
-throughput, so above 1 is a cost) are medians over rounds, each with a bootstrap interval.
+throughput, so above 1 is a cost) are medians over rounds, each with a bootstrap interval. A
+second table says where the box's CPU went meanwhile (production's process, the broker, the
+shadow side), which tells a cost's cause apart from the box's noise.
 Target: <= 1.05 for a session; the verdict is "met" only when every interval lies under it,
 "MISSED" when one lies wholly above, and otherwise "not resolved": this box's noise hides the
 answer, and more rounds narrow it.
@@ -40,20 +44,25 @@ import kombu
 from shadow_bench import (
     CONTROL_EXCHANGE,
     HOST,
+    broker_pid,
     build_kwargs,
     context,
+    cpu_seconds,
     percentile,
     throwaway_vhosts,
     url_for,
 )
 
 from harness.bus import RPCClient, ServerSet, Target, Transport
+from harness.shadow.host_load import cpu_ticks
 from harness.shadow.mirror import MirrorSpec, mirror_queues
 from harness.shadow.relay import Relay
 from harness.tables import format_table
 
 DRAIN_TIMEOUT = 60.0
 METRICS = ("call p50 ms", "call p99 ms", "cast p50 ms", "cast p99 ms", "calls/s", "casts/s")
+# where the box's CPU went while production was measured: not costs, the reasons for them
+CPU_USERS = ("production", "broker", "shadow")
 TARGET = 1.05
 CONFIDENCE = 0.9
 DETACHED = ("without", "again")  # "again" measures nothing new: its cost is the noise floor
@@ -153,13 +162,14 @@ def wait_handled(compute: Compute, count: int) -> None:
 
 
 def measure(client: RPCClient, compute: Compute, rate: float, seconds: float,
-            flat: int) -> dict[str, float]:
-    """One condition: fixed-rate latencies, then flat-out throughput."""
+            flat: int, pids: dict[str, int]) -> dict[str, float]:
+    """One condition: fixed-rate latencies, then flat-out throughput, and the CPU each side used."""
     kwargs = build_kwargs(1)
+    cpu_before = {user: cpu_seconds(pid) for user, pid in pids.items()}
     call_latencies: list[float] = []
     compute.cast_latencies.clear()
     compute.handled = 0
-    period, start = 1 / rate, time.perf_counter()
+    ticks, period, start = cpu_ticks(), 1 / rate, time.perf_counter()
     for n in range(int(rate * seconds)):
         time.sleep(max(0.0, start + n * period - time.perf_counter()))
         if n % 2:
@@ -169,6 +179,7 @@ def measure(client: RPCClient, compute: Compute, rate: float, seconds: float,
         else:
             client.cast({**context(n), "sent": time.perf_counter()}, "build_and_run_instance",
                         **kwargs)
+    busy, total = (now - then for now, then in zip(cpu_ticks(), ticks, strict=True))
     wait_handled(compute, int(rate * seconds + 1) // 2)
     started = time.perf_counter()
     for n in range(flat):
@@ -184,7 +195,8 @@ def measure(client: RPCClient, compute: Compute, rate: float, seconds: float,
             "call p99 ms": percentile(call_latencies, 0.99) * 1e3,
             "cast p50 ms": percentile(compute.cast_latencies, 0.5) * 1e3,
             "cast p99 ms": percentile(compute.cast_latencies, 0.99) * 1e3,
-            "calls/s": calls_per_s, "casts/s": casts_per_s}
+            "calls/s": calls_per_s, "casts/s": casts_per_s, "host busy": busy / total,
+            **{f"{user} cpu s": cpu_seconds(pid) - cpu_before[user] for user, pid in pids.items()}}
 
 
 def median_interval(costs: list[float], resamples: int = 2000) -> tuple[float, float]:
@@ -214,6 +226,25 @@ def cost(metric: str, without: float, with_shadow: float) -> float:
     return without / with_shadow if metric.endswith("/s") else with_shadow / without
 
 
+def run_rounds(client: RPCClient, compute: Compute, session: Connection,
+               args: argparse.Namespace, pids: dict[str, int],
+               results: dict[str, list[dict[str, float]]]) -> None:
+    """Every condition once per round, in a fresh random order, attached and detached around."""
+    for n in range(args.rounds):
+        for condition in random.Random(n).sample(list(results), len(results)):
+            if condition not in DETACHED:
+                session.send(condition)
+                session.recv()
+            results[condition].append(
+                measure(client, compute, args.rate, args.seconds, args.flat, pids))
+            if condition not in DETACHED:
+                session.send("detach")
+                print(f"round {n + 1} shadow relay: {session.recv()}", file=sys.stderr)
+            print(f"round {n + 1} {condition}: "
+                  f"{ {k: round(v, 2) for k, v in results[condition][-1].items()} }",
+                  file=sys.stderr)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -221,19 +252,16 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--flat", type=int, default=1500, help="calls, then casts, flat out")
     parser.add_argument("--shadow-nice", type=int, default=10)
-    parser.add_argument("--yield-cpu", type=float, default=0.2,
-                        help="the yielding session's --yield-cpu: under production's own load "
-                             "at --rate (about 0.27 of a 2-core box at 200/s), so it holds")
+    parser.add_argument("--yield-cpu", type=float,
+                        help="the yielding session's --yield-cpu; by default half of how busy "
+                             "production alone keeps the box at --rate, so the relay holds "
+                             "while production runs on any machine")
     args = parser.parse_args()
     results: dict[str, list[dict[str, float]]] = {c: [] for c in CONDITIONS}
     order = list(results)
     with throwaway_vhosts("prod", "shadow") as vhosts:
         prod, shadow = url_for(vhosts["prod"]), url_for(vhosts["shadow"])
-        ours, theirs = multiprocessing.Pipe()
-        child = multiprocessing.get_context("spawn").Process(
-            target=shadow_session, args=(prod, shadow, theirs, args.shadow_nice, args.yield_cpu),
-            daemon=True)
-        child.start()
+        pids = {"production": os.getpid(), "broker": broker_pid()}
         transport = Transport(prod, control_exchange=CONTROL_EXCHANGE)
         compute, servers = Compute(), ServerSet(transport)
         servers.add("compute", HOST, [compute])
@@ -241,24 +269,20 @@ def main() -> int:
         try:
             client = RPCClient(transport, Target("compute", server=HOST, version="6.0"),
                                timeout=30)
-            measure(client, compute, args.rate, 1.0, 100)  # warm up both sides
-            for n in range(args.rounds):
-                for condition in random.Random(n).sample(order, len(order)):
-                    if condition not in DETACHED:
-                        ours.send(condition)
-                        ours.recv()
-                    results[condition].append(
-                        measure(client, compute, args.rate, args.seconds, args.flat))
-                    if condition not in DETACHED:
-                        ours.send("detach")
-                        counters = ours.recv()
-                        print(f"round {n + 1} shadow relay: {counters}", file=sys.stderr)
-                    print(f"round {n + 1} {condition}: "
-                          f"{ {k: round(v, 2) for k, v in results[condition][-1].items()} }",
-                          file=sys.stderr)
+            warm = measure(client, compute, args.rate, 2.0, 100, pids)
+            yield_cpu = args.yield_cpu or warm["host busy"] / 2
+            ours, theirs = multiprocessing.Pipe()
+            child = multiprocessing.get_context("spawn").Process(
+                target=shadow_session, args=(prod, shadow, theirs, args.shadow_nice, yield_cpu),
+                daemon=True)
+            child.start()
+            assert child.pid is not None
+            try:
+                run_rounds(client, compute, ours, args, {**pids, "shadow": child.pid}, results)
+            finally:
+                ours.send("quit")
+                child.join(timeout=15)
         finally:
-            ours.send("quit")
-            child.join(timeout=15)
             servers.stop()
             transport.close()
     compared = order[1:]  # each against "without"
@@ -276,10 +300,15 @@ def main() -> int:
         rows.append(row)
     print(f"\n{args.rounds} rounds, order shuffled; fixed rate {args.rate:g}/s for "
           f"{args.seconds:g} s, flat out {args.flat} calls and {args.flat} casts; shadow niced "
-          f"{args.shadow_nice}; yielding above {args.yield_cpu:g} busy; cost: median over rounds "
+          f"{args.shadow_nice}; yielding above {yield_cpu:.2f} busy; cost: median over rounds "
           f"[{CONFIDENCE:.0%} interval]")
     print(format_table(["metric", *(CONDITIONS[c] for c in order),
                         *(f"cost: {CONDITIONS[c]}" for c in compared)], rows))
+    print("\nWhere the box's CPU went while production was measured (median over rounds)")
+    print(format_table(["", *(CONDITIONS[c] for c in order)], [
+        [label, *(f"{statistics.median(r[key] for r in results[c]):.2f}" for c in order)]
+        for label, key in [*((f"{user} CPU s", f"{user} cpu s") for user in CPU_USERS),
+                           ("host busy at fixed rate", "host busy")]]))
     floor = max(high for _, high in intervals["again"])
     print(f"noise floor ({CONDITIONS['again']} / without): costs up to {floor:.2f} are within "
           f"this box's noise")

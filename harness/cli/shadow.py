@@ -69,7 +69,8 @@ def _duration(text: str | None) -> float | None:
               metavar="FRACTION",
               help="On a box shared with production: relay nothing while this host's CPUs are "
                    "busier than FRACTION (niced work aside), and until they stayed under it "
-                   "for 0.25 s; copies wait in the mirror.")
+                   "for 0.25 s; copies wait in the mirror. Set it under the load production "
+                   "alone puts on this host, or the relay goes on while production runs.")
 @json_option
 @click.pass_context
 def start(ctx: click.Context, cloud_name: str, production_host: str, candidate: str,

@@ -6,6 +6,7 @@ Overflowed and expired copies are dead-lettered to a counting queue so every dro
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 import kombu
 
@@ -40,12 +41,17 @@ class MirrorSpec:
         return [f"{self.topic}.{self.host}"]
 
 
+def mirror_arguments(spec: MirrorSpec) -> dict[str, Any]:
+    """The mirror's bound, expiry and dead-lettering of what it drops."""
+    return {"x-max-length": spec.max_length, "x-overflow": "drop-head",
+            "x-expires": spec.expires_ms, "x-dead-letter-exchange": spec.dropped_exchange}
+
+
 def mirror_queues(spec: MirrorSpec) -> tuple[kombu.Queue, kombu.Queue]:
     """The mirror queue (bound to the control and fanout exchanges) and its drop counter."""
     dropped = kombu.Exchange(spec.dropped_exchange, type="fanout", durable=True,
                              auto_delete=False)
-    arguments = {"x-max-length": spec.max_length, "x-overflow": "drop-head",
-                 "x-expires": spec.expires_ms, "x-dead-letter-exchange": spec.dropped_exchange}
+    arguments = mirror_arguments(spec)
     control = topology.control_exchange(spec.exchange, spec.durable)
     bindings = [kombu.binding(control, routing_key=key) for key in spec.routing_keys]
     bindings.append(kombu.binding(topology.fanout_exchange(spec.topic), routing_key=spec.topic))
