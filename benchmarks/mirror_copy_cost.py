@@ -26,21 +26,19 @@ import kombu
 from shadow_bench import (
     CONTROL_EXCHANGE,
     HOST,
+    ROUTING_KEY,
+    bodies,
     broker_pid,
-    build_kwargs,
-    context,
     cpu_seconds,
+    prefill,
     throwaway_vhosts,
     url_for,
 )
 
-from harness.bus import envelope, topology
-from harness.bus.messages import request
+from harness.bus import topology
 from harness.shadow.mirror import MirrorSpec, mirror_arguments, mirror_queues
 from harness.tables import format_table
 
-ROUTING_KEY = f"compute.{HOST}"
-QUEUED_TIMEOUT = 120.0
 # what each kind changes in the mirror the session declares (None: no mirror at all)
 KINDS: dict[str, dict[str, Any] | None] = {
     "no mirror": None,
@@ -48,13 +46,6 @@ KINDS: dict[str, dict[str, Any] | None] = {
     "lazy mirror": {"x-queue-mode": "lazy"},
     "stream mirror": {"x-queue-type": "stream", "x-max-length-bytes": 1 << 30},
 }
-
-
-def body(index: int) -> bytes:
-    """One enveloped cast, as production's API sends it to the host."""
-    message = request(context(index), "build_and_run_instance", build_kwargs(index),
-                      version="6.0")
-    return envelope.dumps(envelope.encode(message)).encode()
 
 
 def declare_mirror(channel: Any, spec: MirrorSpec, change: dict[str, Any]) -> kombu.Queue:
@@ -70,21 +61,6 @@ def declare_mirror(channel: Any, spec: MirrorSpec, change: dict[str, Any]) -> ko
     return queue
 
 
-def publish_all(channel: Any, payloads: list[bytes], production: str) -> None:
-    """Publish every body to production's exchange and wait until its queue holds them all."""
-    for payload in payloads:
-        channel.basic_publish(
-            channel.prepare_message(payload, content_type=envelope.CONTENT_TYPE,
-                                    content_encoding="utf-8",
-                                    properties={"delivery_mode": envelope.DELIVERY_MODE}),
-            exchange=CONTROL_EXCHANGE, routing_key=ROUTING_KEY)
-    deadline = time.monotonic() + QUEUED_TIMEOUT
-    while channel.queue_declare(production, passive=True)[1] < len(payloads):
-        if time.monotonic() > deadline:
-            raise SystemExit("the broker never queued every message")
-        time.sleep(0.02)
-
-
 def measure(url: str, payloads: list[bytes], spec: MirrorSpec,
             change: dict[str, Any] | None, broker: int) -> float:
     """The broker's CPU seconds to queue every payload for production, and a copy if asked."""
@@ -97,7 +73,7 @@ def measure(url: str, payloads: list[bytes], spec: MirrorSpec,
         mirror = None if change is None else declare_mirror(channel, spec, change)
         time.sleep(0.5)  # the declarations' own work done
         before = cpu_seconds(broker)
-        publish_all(channel, payloads, ROUTING_KEY)
+        prefill(url, payloads, [ROUTING_KEY])
         used = cpu_seconds(broker) - before
         production.purge()
         if mirror is not None:
@@ -111,7 +87,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    payloads = [body(i) for i in range(args.messages)]
+    payloads = bodies(args.messages)
     broker = broker_pid()
     used: dict[str, list[float]] = {kind: [] for kind in KINDS}
     with throwaway_vhosts("prod") as vhosts:

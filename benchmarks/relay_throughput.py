@@ -29,17 +29,23 @@ from pathlib import Path
 from typing import Any
 
 import kombu
-from shadow_bench import CONTROL_EXCHANGE, HOST, build_kwargs, context, throwaway_vhosts, url_for
+from shadow_bench import (
+    CONTROL_EXCHANGE,
+    HOST,
+    ROUTING_KEY,
+    bodies,
+    prefill,
+    throwaway_vhosts,
+    url_for,
+)
 
-from harness.bus import envelope, topology
-from harness.bus.messages import request
+from harness.bus import topology
 from harness.shadow.compare import compare
 from harness.shadow.mirror import MirrorSpec
 from harness.shadow.records import TriggerLog, read_triggers
 from harness.shadow.relay import ACK_EVERY, Relay
 from harness.tables import format_table
 
-ROUTING_KEY = f"compute.{HOST}"
 RAW_QUEUE = "bench.raw.source"
 DESTINATION_LENGTH = 10_000  # the shadow's server queue, bounded so a run never fills memory
 DRAIN_TIMEOUT = 300.0
@@ -52,42 +58,6 @@ def destination_queue() -> kombu.Queue:
                        routing_key=ROUTING_KEY, durable=False, auto_delete=False,
                        queue_arguments={"x-max-length": DESTINATION_LENGTH,
                                         "x-overflow": "drop-head"})
-
-
-def bodies(count: int) -> list[bytes]:
-    """Distinct enveloped casts (own ids and request ids), the instance varying every 100."""
-    out, kwargs = [], build_kwargs(0)
-    for i in range(count):
-        if i % 100 == 0:
-            kwargs = build_kwargs(i)
-        message = request(context(i), "build_and_run_instance", kwargs, version="6.0")
-        out.append(envelope.dumps(envelope.encode(message)).encode())
-    return out
-
-
-def queue_depth(conn: kombu.Connection, name: str) -> int:
-    """Messages ready in a queue (passive declare)."""
-    _, depth, _ = conn.default_channel.queue_declare(name, passive=True)
-    return int(depth)
-
-
-def prefill(prod_url: str, payloads: list[bytes], queues: list[str]) -> float:
-    """Publish every body to production's exchange and wait until each queue holds them all."""
-    started = time.perf_counter()
-    with kombu.Connection(prod_url) as conn:
-        channel = conn.channel()
-        for body in payloads:
-            channel.basic_publish(
-                channel.prepare_message(body, content_type="application/json",
-                                        content_encoding="utf-8",
-                                        properties={"delivery_mode": 2}),
-                exchange=CONTROL_EXCHANGE, routing_key=ROUTING_KEY)
-        deadline = time.monotonic() + DRAIN_TIMEOUT
-        while any(queue_depth(conn, q) < len(payloads) for q in queues):
-            if time.monotonic() > deadline:
-                raise SystemExit("the broker never held the pre-filled messages")
-            time.sleep(0.1)
-    return time.perf_counter() - started
 
 
 def drain_raw(prod_url: str, dest_url: str, count: int) -> float:

@@ -1,9 +1,10 @@
-"""Shared by the shadow benchmarks: throwaway vhosts, realistic compute messages, percentiles,
-CPU time of a process."""
+"""Shared by the shadow benchmarks: throwaway vhosts, realistic compute messages published to
+production, percentiles, CPU time of a process."""
 
 import os
 import signal
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,11 +12,17 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import kombu
+
+from harness.bus import envelope
+from harness.bus.messages import request
 from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER, local_management
 from harness.sandbox.compute_api import instance_primitive
 
 CONTROL_EXCHANGE = "nova"
 HOST = "cmp-1"
+ROUTING_KEY = f"compute.{HOST}"
+PREFILL_TIMEOUT = 300.0
 CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -97,3 +104,39 @@ def broker_pid() -> int:
     found = subprocess.run(["pgrep", "-o", "beam.smp"], capture_output=True, text=True,
                            check=True)
     return int(found.stdout)
+
+
+def bodies(count: int) -> list[bytes]:
+    """Distinct enveloped casts (own ids and request ids), the instance varying every 100."""
+    out, kwargs = [], build_kwargs(0)
+    for i in range(count):
+        if i % 100 == 0:
+            kwargs = build_kwargs(i)
+        message = request(context(i), "build_and_run_instance", kwargs, version="6.0")
+        out.append(envelope.dumps(envelope.encode(message)).encode())
+    return out
+
+
+def queue_depth(conn: kombu.Connection, name: str) -> int:
+    """Messages ready in a queue (passive declare)."""
+    _, depth, _ = conn.default_channel.queue_declare(name, passive=True)
+    return int(depth)
+
+
+def prefill(prod_url: str, payloads: list[bytes], queues: list[str]) -> float:
+    """Publish every body to production's exchange and wait until each queue holds them all."""
+    started = time.perf_counter()
+    with kombu.Connection(prod_url) as conn:
+        channel = conn.channel()
+        for body in payloads:
+            channel.basic_publish(
+                channel.prepare_message(body, content_type="application/json",
+                                        content_encoding="utf-8",
+                                        properties={"delivery_mode": 2}),
+                exchange=CONTROL_EXCHANGE, routing_key=ROUTING_KEY)
+        deadline = time.monotonic() + PREFILL_TIMEOUT
+        while any(queue_depth(conn, q) < len(payloads) for q in queues):
+            if time.monotonic() > deadline:
+                raise SystemExit("the broker never held the pre-filled messages")
+            time.sleep(0.1)
+    return time.perf_counter() - started
