@@ -69,6 +69,14 @@ def drain_until(conn: kombu.Connection, stop: threading.Event, idle: Callable[[]
             amqp_connection.on_inbound_frame(frame)
 
 
+def cancel_at_once(channel: Any, consumer_tag: str) -> None:
+    """Cancel a consumer without waiting for the broker's reply: a caller holding a frame it has
+    not handled yet must not read further ones. Deliveries already sent still arrive after."""
+    if isinstance(channel, amqp.Channel):
+        channel.basic_cancel(consumer_tag, nowait=True)
+    else:  # kombu's in-process channels answer at once
+        channel.basic_cancel(consumer_tag)
+
 class Publisher:
     """Publishes enveloped messages on its own connection; safe to share between threads."""
 

@@ -15,7 +15,7 @@ import kombu
 
 from harness.bus import envelope, topology
 from harness.bus.exceptions import MalformedMessage
-from harness.bus.transport import connect, drain_until
+from harness.bus.transport import cancel_at_once, connect, drain_until
 from harness.shadow.background import BROKER_GONE, BackgroundLoop
 from harness.shadow.host_load import HostLoad
 from harness.shadow.mirror import MirrorSpec, mirror_queues
@@ -24,6 +24,7 @@ from harness.shadow.sampling import sampled
 log = logging.getLogger(__name__)
 SHADOW_MARK = "_context_shadow"
 ACK_EVERY = 100
+MIRROR_CONSUMER = "mirror"
 # a held relay goes on only once the host stayed under its limit this long: production at a
 # steady load dips under it now and then, and each dip let a burst of shadow work through
 RESUME_AFTER = 0.25
@@ -165,11 +166,13 @@ class Relay(BackgroundLoop):
             self._unacked.channel.basic_ack(self._unacked.delivery_tag, multiple=True)
         self._unacked, self._pending = None, 0
 
-    def _yielding(self) -> Callable[[], None] | None:
+    def _yielding(self, channel: Any, consume: Callable[[], None]) -> Callable[[], None] | None:
         """A gate that holds the relay (so the shadows get no new work, and the broker does none
         for them) while this host's CPUs are busier than `yield_above`, and goes on only once they
         stayed under it for RESUME_AFTER: on a shared box the shadow side then runs in
-        production's idle time. Copies wait in the mirror meanwhile."""
+        production's idle time. The mirror's consumer is cancelled meanwhile, so the broker
+        delivers nothing to a relay that is not reading (it had pushed up to a prefetch's worth
+        into the socket) and copies wait in the mirror, as with nothing attached."""
         if self.yield_above is None:
             return None
         load, limit = HostLoad(), self.yield_above
@@ -178,12 +181,14 @@ class Relay(BackgroundLoop):
             if load.busy() < limit:
                 return
             self._flush_acks()
+            cancel_at_once(channel, MIRROR_CONSUMER)
             held = quiet_since = time.monotonic()
             while not self._stop.wait(load.window):
                 if load.busy() >= limit:
                     quiet_since = time.monotonic()
                 elif time.monotonic() - quiet_since >= RESUME_AFTER:
                     break
+            consume()
             self.counters["held_ms"] += round((time.monotonic() - held) * 1000)
         return gate
 
@@ -214,13 +219,18 @@ class Relay(BackgroundLoop):
                 # py-amqp's own consumers: its raw message, without kombu's wrapper around each
                 # (about a tenth of the relay's time), and the body relayed without decoding twice
                 channel.basic_qos(0, ACK_EVERY * 5, False)
-                channel.basic_consume(queue=mirror.name, no_ack=False, consumer_tag="mirror",
-                                      callback=lambda m: self._handle(links, m))
+
+                def consume() -> None:  # without waiting: a gate may hold a frame unhandled
+                    channel.basic_consume(queue=mirror.name, no_ack=False, nowait=True,
+                                          consumer_tag=MIRROR_CONSUMER,
+                                          callback=lambda m: self._handle(links, m))
+                consume()
                 channel.basic_consume(queue=drops.name, no_ack=False, consumer_tag="drops",
                                       callback=self._count_drop)
                 self.ready.set()
-                drain_until(conn, self._stop, idle=self._flush_acks, gate=self._yielding())
-                for tag in ("mirror", "drops"):  # no delivery arrives on a closing channel
+                drain_until(conn, self._stop, idle=self._flush_acks,
+                            gate=self._yielding(channel, consume))
+                for tag in (MIRROR_CONSUMER, "drops"):  # no delivery arrives on a closing channel
                     channel.basic_cancel(tag)
                 self._flush_acks()
         finally:
