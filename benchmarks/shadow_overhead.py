@@ -19,12 +19,15 @@ must lie under production's own load, which depends on the machine: by default i
 busy production alone kept the box at the fixed rate during the warm-up.
 "without, again" repeats "without": its cost column is this box's noise floor (an A/A test).
 A further condition, "mirror only", binds the mirror and nothing consumes it: what the broker's
-copy alone costs, apart from the relay's and the shadow's work. Conditions run in a fresh random
-order each round (a fixed rotation kept the same neighbours, and what one leaves behind weighed
-on the next every time). The costs (with / without for latencies, without / with for
-throughput, so above 1 is a cost) are medians over rounds, each with a bootstrap interval. A
-second table says where the box's CPU went meanwhile (production's process, the broker, the
-shadow side), which tells a cost's cause apart from the box's noise.
+copy alone costs, apart from the relay's and the shadow's work. Each round measures every other
+condition beside a "without" of its own, the pairs and which side goes first in a fresh random
+order (a fixed rotation kept the same neighbours, and what one leaves behind weighed on the next
+every time), and a condition's cost is against its own neighbour: a box whose speed drifts over
+minutes (production's own CPU time for the same work ranged 2.9-5.0 s over rounds, its
+throughput 1.7-fold) then shifts both sides of a pair alike. The costs (with / without for
+latencies, without / with for throughput, so above 1 is a cost) are medians over rounds, each
+with a bootstrap interval. A second table says where the box's CPU went meanwhile (production's
+process, the broker, the shadow side), which tells a cost's cause apart from the box's noise.
 Target: <= 1.05 for a session; the verdict is "met" only when every interval lies under it,
 "MISSED" when one lies wholly above, and otherwise "not resolved": this box's noise hides the
 answer, and more rounds narrow it.
@@ -69,6 +72,7 @@ DETACHED = ("without", "again")  # "again" measures nothing new: its cost is the
 CONDITIONS = {"without": "without", "again": "without, again", "mirror": "mirror only",
               "with": "with shadow",
               "yielding": "yielding shadow"}
+COMPARED = [c for c in CONDITIONS if c != "without"]  # each against a "without" beside it
 
 
 class Compute:
@@ -226,23 +230,37 @@ def cost(metric: str, without: float, with_shadow: float) -> float:
     return without / with_shadow if metric.endswith("/s") else with_shadow / without
 
 
+def measure_condition(condition: str, client: RPCClient, compute: Compute, session: Connection,
+                      args: argparse.Namespace, pids: dict[str, int], label: str
+                      ) -> dict[str, float]:
+    """One condition measured, the session attached before and detached after unless detached."""
+    if condition not in DETACHED:
+        session.send(condition)
+        session.recv()
+    measured = measure(client, compute, args.rate, args.seconds, args.flat, pids)
+    if condition not in DETACHED:
+        session.send("detach")
+        print(f"{label} shadow relay: {session.recv()}", file=sys.stderr)
+    print(f"{label} {condition}: { {k: round(v, 2) for k, v in measured.items()} }",
+          file=sys.stderr)
+    return measured
+
+
 def run_rounds(client: RPCClient, compute: Compute, session: Connection,
                args: argparse.Namespace, pids: dict[str, int],
-               results: dict[str, list[dict[str, float]]]) -> None:
-    """Every condition once per round, in a fresh random order, attached and detached around."""
+               results: dict[str, list[dict[str, float]]],
+               beside: dict[str, list[dict[str, float]]]) -> None:
+    """Every compared condition once per round beside a "without" of its own (kept in `beside`),
+    pairs and sides in a fresh random order."""
     for n in range(args.rounds):
-        for condition in random.Random(n).sample(list(results), len(results)):
-            if condition not in DETACHED:
-                session.send(condition)
-                session.recv()
-            results[condition].append(
-                measure(client, compute, args.rate, args.seconds, args.flat, pids))
-            if condition not in DETACHED:
-                session.send("detach")
-                print(f"round {n + 1} shadow relay: {session.recv()}", file=sys.stderr)
-            print(f"round {n + 1} {condition}: "
-                  f"{ {k: round(v, 2) for k, v in results[condition][-1].items()} }",
-                  file=sys.stderr)
+        draw = random.Random(n)
+        for condition in draw.sample(COMPARED, len(COMPARED)):
+            for side in draw.sample(["without", condition], 2):
+                measured = measure_condition(side, client, compute, session, args, pids,
+                                             f"round {n + 1}")
+                results[side].append(measured)
+                if side == "without":
+                    beside[condition].append(measured)
 
 
 def main() -> int:
@@ -258,6 +276,7 @@ def main() -> int:
                              "while production runs on any machine")
     args = parser.parse_args()
     results: dict[str, list[dict[str, float]]] = {c: [] for c in CONDITIONS}
+    beside: dict[str, list[dict[str, float]]] = {c: [] for c in COMPARED}
     order = list(results)
     with throwaway_vhosts("prod", "shadow") as vhosts:
         prod, shadow = url_for(vhosts["prod"]), url_for(vhosts["shadow"])
@@ -278,32 +297,33 @@ def main() -> int:
             child.start()
             assert child.pid is not None
             try:
-                run_rounds(client, compute, ours, args, {**pids, "shadow": child.pid}, results)
+                run_rounds(client, compute, ours, args, {**pids, "shadow": child.pid}, results,
+                           beside)
             finally:
                 ours.send("quit")
                 child.join(timeout=15)
         finally:
             servers.stop()
             transport.close()
-    compared = order[1:]  # each against "without"
     rows: list[list[str]] = []
-    intervals: dict[str, list[tuple[float, float]]] = {c: [] for c in compared}
+    intervals: dict[str, list[tuple[float, float]]] = {c: [] for c in COMPARED}
     for metric in METRICS:
-        without = [r[metric] for r in results["without"]]
         row = [metric, *(f"{statistics.median(r[metric] for r in results[c]):,.2f}"
                          for c in order)]
-        for c in compared:
-            costs = [cost(metric, a, r[metric]) for a, r in zip(without, results[c], strict=True)]
+        for c in COMPARED:
+            costs = [cost(metric, a[metric], r[metric])
+                     for a, r in zip(beside[c], results[c], strict=True)]
             low, high = median_interval(costs)
             intervals[c].append((low, high))
             row.append(f"{statistics.median(costs):.3f} [{low:.2f}, {high:.2f}]")
         rows.append(row)
-    print(f"\n{args.rounds} rounds, order shuffled; fixed rate {args.rate:g}/s for "
+    print(f"\n{args.rounds} rounds, each condition beside a 'without' of its own, in shuffled "
+          f"order; fixed rate {args.rate:g}/s for "
           f"{args.seconds:g} s, flat out {args.flat} calls and {args.flat} casts; shadow niced "
           f"{args.shadow_nice}; yielding above {yield_cpu:.2f} busy; cost: median over rounds "
           f"[{CONFIDENCE:.0%} interval]")
     print(format_table(["metric", *(CONDITIONS[c] for c in order),
-                        *(f"cost: {CONDITIONS[c]}" for c in compared)], rows))
+                        *(f"cost: {CONDITIONS[c]}" for c in COMPARED)], rows))
     print("\nWhere the box's CPU went while production was measured (median over rounds)")
     print(format_table(["", *(CONDITIONS[c] for c in order)], [
         [label, *(f"{statistics.median(r[key] for r in results[c]):.2f}" for c in order)]
