@@ -77,6 +77,7 @@ def cancel_at_once(channel: Any, consumer_tag: str) -> None:
     else:  # kombu's in-process channels answer at once
         channel.basic_cancel(consumer_tag)
 
+
 class Publisher:
     """Publishes enveloped messages on its own connection; safe to share between threads."""
 

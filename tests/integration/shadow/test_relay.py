@@ -163,15 +163,21 @@ def pause(processes: list[subprocess.Popen[bytes]], seconds: float) -> None:
         process.send_signal(signal.SIGCONT)
 
 
+def started_yielding_relay(prod: str, shadow: str, host: str, limit: float) -> Relay:
+    """A relay of `host` from vhost prod into shadow (its server queue declared there), holding
+    while the host's CPUs are busier than `limit`."""
+    declare_server_queue(url_for(shadow), f"compute.{host}")
+    relay = Relay(url_for(prod), MirrorSpec(f"t-{host}", host, "nova"), [url_for(shadow)],
+                  yield_above=limit)
+    relay.declare()
+    relay.start()
+    return relay
+
 def test_a_yielding_relay_holds_while_the_host_is_busy_dips_and_all_and_catches_up_after(
     make_vhost: Callable[[str], str]
 ) -> None:
     prod, shadow = make_vhost("prod"), make_vhost("shadow")
-    declare_server_queue(url_for(shadow), "compute.cmp-y")
-    relay = Relay(url_for(prod), MirrorSpec("ty", "cmp-y", "nova"), [url_for(shadow)],
-                  yield_above=0.5)
-    relay.declare()
-    relay.start()
+    relay = started_yielding_relay(prod, shadow, "cmp-y", 0.5)
     # Un-niced busy loops on every CPU: what production at full load looks like to the relay.
     spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
                 for _ in range(os.cpu_count() or 1)]
@@ -214,11 +220,7 @@ def test_a_yielding_relay_holds_the_first_copy_after_a_quiet_spell_even_on_an_id
     # The first copy comes as production begins to work: relaying it at once, on a reading of
     # the load taken before that work shows, let a burst of copies through on production's time.
     prod, shadow = make_vhost("prod"), make_vhost("shadow")
-    declare_server_queue(url_for(shadow), "compute.cmp-q")
-    relay = Relay(url_for(prod), MirrorSpec("tq", "cmp-q", "nova"), [url_for(shadow)],
-                  yield_above=0.99)
-    relay.declare()
-    relay.start()
+    relay = started_yielding_relay(prod, shadow, "cmp-q", 0.99)
     transport = Transport(url_for(prod), control_exchange="nova")
     try:
         wait(lambda: relay.ready.is_set())
