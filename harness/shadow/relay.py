@@ -176,14 +176,9 @@ class Relay(BackgroundLoop):
         if self.yield_above is None:
             return None
         load, limit = HostLoad(), self.yield_above
-        passed = 0.0  # when the gate last let a frame through
 
         def gate() -> None:
-            nonlocal passed
-            # After a quiet spell the first copy is held too: production has just begun to work,
-            # and a first reading of the load let a burst of its copies through (14-24 per run)
-            if time.monotonic() - passed < RESUME_AFTER and load.busy() < limit:
-                passed = time.monotonic()
+            if load.busy() < limit:
                 return
             self._flush_acks()
             cancel_at_once(channel, MIRROR_CONSUMER)
@@ -194,7 +189,6 @@ class Relay(BackgroundLoop):
                 elif time.monotonic() - quiet_since >= RESUME_AFTER:
                     break
             consume()
-            passed = time.monotonic()
             self.counters["held_ms"] += round((time.monotonic() - held) * 1000)
         return gate
 

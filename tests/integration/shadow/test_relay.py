@@ -15,7 +15,7 @@ import kombu
 from harness.bus import RPCClient, ServerSet, Target, Transport
 from harness.bus.management import ManagementClient
 from harness.shadow.mirror import MirrorSpec
-from harness.shadow.relay import RESUME_AFTER, SHADOW_MARK, Relay, Trigger
+from harness.shadow.relay import SHADOW_MARK, Relay, Trigger
 from tests.integration.shadow.conftest import url_for
 
 
@@ -213,21 +213,3 @@ def test_a_yielding_relay_holds_while_the_host_is_busy_dips_and_all_and_catches_
     assert relay.counters["held_ms"] >= 1000
     assert len(drain(url_for(shadow), "compute.cmp-y", "nova", "compute.cmp-y")) == 20
 
-
-def test_a_yielding_relay_holds_the_first_copy_after_a_quiet_spell_even_on_an_idle_host(
-    make_vhost: Callable[[str], str]
-) -> None:
-    # The first copy comes as production begins to work: relaying it at once, on a reading of
-    # the load taken before that work shows, let a burst of copies through on production's time.
-    prod, shadow = make_vhost("prod"), make_vhost("shadow")
-    relay = started_yielding_relay(prod, shadow, "cmp-q", 0.99)
-    transport = Transport(url_for(prod), control_exchange="nova")
-    try:
-        wait(lambda: relay.ready.is_set())
-        RPCClient(transport, Target("compute", server="cmp-q")).cast(
-            {}, "reboot_instance", instance={"uuid": "u0"})
-        wait(lambda: relay.counters["relayed"] == 1)
-    finally:
-        relay.stop()
-        transport.close()
-    assert relay.counters["held_ms"] >= RESUME_AFTER * 1000
