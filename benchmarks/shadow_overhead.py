@@ -237,7 +237,7 @@ def cost(metric: str, without: float, with_shadow: float) -> float:
 def measure_condition(condition: str, client: RPCClient, compute: Compute, session: Connection,
                       args: argparse.Namespace, pids: dict[str, int], label: str
                       ) -> dict[str, float]:
-    """One condition measured, the session attached before and detached after unless detached."""
+    """One condition measured; for an attached one, the session attached before, detached after."""
     if condition not in DETACHED:
         session.send(condition)
         session.recv()

@@ -163,21 +163,15 @@ def pause(processes: list[subprocess.Popen[bytes]], seconds: float) -> None:
         process.send_signal(signal.SIGCONT)
 
 
-def started_yielding_relay(prod: str, shadow: str, host: str, limit: float) -> Relay:
-    """A relay of `host` from vhost prod into shadow (its server queue declared there), holding
-    while the host's CPUs are busier than `limit`."""
-    declare_server_queue(url_for(shadow), f"compute.{host}")
-    relay = Relay(url_for(prod), MirrorSpec(f"t-{host}", host, "nova"), [url_for(shadow)],
-                  yield_above=limit)
-    relay.declare()
-    relay.start()
-    return relay
-
 def test_a_yielding_relay_holds_while_the_host_is_busy_dips_and_all_and_catches_up_after(
     make_vhost: Callable[[str], str]
 ) -> None:
     prod, shadow = make_vhost("prod"), make_vhost("shadow")
-    relay = started_yielding_relay(prod, shadow, "cmp-y", 0.5)
+    declare_server_queue(url_for(shadow), "compute.cmp-y")
+    relay = Relay(url_for(prod), MirrorSpec("ty", "cmp-y", "nova"), [url_for(shadow)],
+                  yield_above=0.5)
+    relay.declare()
+    relay.start()
     # Un-niced busy loops on every CPU: what production at full load looks like to the relay.
     spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
                 for _ in range(os.cpu_count() or 1)]
@@ -212,4 +206,3 @@ def test_a_yielding_relay_holds_while_the_host_is_busy_dips_and_all_and_catches_
         transport.close()
     assert relay.counters["held_ms"] >= 1000
     assert len(drain(url_for(shadow), "compute.cmp-y", "nova", "compute.cmp-y")) == 20
-
