@@ -16,7 +16,7 @@ a shared box should be; on a real cloud it runs elsewhere and only the broker is
 are busier than that, so the shadow side works in production's idle time; "relayed_live" in its
 counters is how much it relayed while production was measured (the rest came after). The limit
 must lie under production's own load, which depends on the machine: by default it is half of how
-busy production alone kept the box at the fixed rate during the warm-up.
+busy production alone kept the box at the fixed rate during the warm-ups (the least of three).
 "without, again" repeats "without": its cost column is this box's noise floor (an A/A test).
 A further condition, "mirror only", binds the mirror and nothing consumes it: what the broker's
 copy alone costs, apart from the relay's and the shadow's work. Each round measures every other
@@ -24,10 +24,13 @@ condition beside a "without" of its own, the pairs and which side goes first in 
 order (a fixed rotation kept the same neighbours, and what one leaves behind weighed on the next
 every time), and a condition's cost is against its own neighbour: a box whose speed drifts over
 minutes (production's own CPU time for the same work ranged 2.9-5.0 s over rounds, its
-throughput 1.7-fold) then shifts both sides of a pair alike. The costs (with / without for
-latencies, without / with for throughput, so above 1 is a cost) are medians over rounds, each
-with a bootstrap interval. A second table says where the box's CPU went meanwhile (production's
-process, the broker, the shadow side), which tells a cost's cause apart from the box's noise.
+throughput 1.7-fold) then shifts both sides of a pair alike. Each side's rounds are pooled,
+latencies as one long run's samples and throughputs as all messages over all time (a median of
+per-round p99s, each of 400 samples, moved with a hiccup or two: the A/A cost of cast p99 came
+out 1.15 over 30 rounds), and the costs (with / without for latencies, without / with for
+throughput, so above 1 is a cost) come with a bootstrap interval that draws whole pairs. A
+second table says where the box's CPU went meanwhile (production's process, the broker, the
+shadow side), which tells a cost's cause apart from the box's noise.
 Target: <= 1.05 for a session; the verdict is "met" only when every interval lies under it,
 "MISSED" when one lies wholly above, and otherwise "not resolved": this box's noise hides the
 answer, and more rounds narrow it. A metric whose A/A interval leaves out 1 (both sides run the
@@ -41,6 +44,7 @@ import random
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -64,16 +68,28 @@ from harness.shadow.relay import Relay
 from harness.tables import format_table
 
 DRAIN_TIMEOUT = 60.0
-METRICS = ("call p50 ms", "call p99 ms", "cast p50 ms", "cast p99 ms", "calls/s", "casts/s")
+LATENCIES = {"call p50 ms": ("call", 0.5), "call p99 ms": ("call", 0.99),
+             "cast p50 ms": ("cast", 0.5), "cast p99 ms": ("cast", 0.99)}
+METRICS = (*LATENCIES, "calls/s", "casts/s")
 # where the box's CPU went while production was measured: not costs, the reasons for them
 CPU_USERS = ("production", "broker", "shadow")
 TARGET = 1.05
+WARM_UPS = 3
 CONFIDENCE = 0.9
 DETACHED = ("without", "again")  # "again" measures nothing new: its cost is the noise floor
 CONDITIONS = {"without": "without", "again": "without, again", "mirror": "mirror only",
               "with": "with shadow",
               "yielding": "yielding shadow"}
 COMPARED = [c for c in CONDITIONS if c != "without"]  # each against a "without" beside it
+
+
+@dataclass
+class Measurement:
+    """One condition measured once: throughputs, CPU seconds and how busy the host was, and
+    every latency sample (seconds) by kind, kept so that rounds can be pooled."""
+
+    values: dict[str, float]
+    samples: dict[str, list[float]]
 
 
 class Compute:
@@ -167,7 +183,7 @@ def wait_handled(compute: Compute, count: int) -> None:
 
 
 def measure(client: RPCClient, compute: Compute, rate: float, seconds: float,
-            flat: int, pids: dict[str, int]) -> dict[str, float]:
+            flat: int, pids: dict[str, int]) -> Measurement:
     """One condition: fixed-rate latencies, then flat-out throughput, and the CPU each side used."""
     kwargs = build_kwargs(1)
     cpu_before = {user: cpu_seconds(pid) for user, pid in pids.items()}
@@ -196,22 +212,43 @@ def measure(client: RPCClient, compute: Compute, rate: float, seconds: float,
         client.cast(context(n), "build_and_run_instance", **kwargs)
     wait_handled(compute, flat)
     casts_per_s = flat / (time.perf_counter() - started)
-    return {"call p50 ms": percentile(call_latencies, 0.5) * 1e3,
-            "call p99 ms": percentile(call_latencies, 0.99) * 1e3,
-            "cast p50 ms": percentile(compute.cast_latencies, 0.5) * 1e3,
-            "cast p99 ms": percentile(compute.cast_latencies, 0.99) * 1e3,
-            "calls/s": calls_per_s, "casts/s": casts_per_s, "host busy": busy / total,
-            **{f"{user} cpu s": cpu_seconds(pid) - cpu_before[user] for user, pid in pids.items()}}
+    return Measurement(
+        {"calls/s": calls_per_s, "casts/s": casts_per_s, "host busy": busy / total,
+         **{f"{user} cpu s": cpu_seconds(pid) - cpu_before[user] for user, pid in pids.items()}},
+        {"call": call_latencies, "cast": list(compute.cast_latencies)})
 
 
-def median_interval(costs: list[float], resamples: int = 2000) -> tuple[float, float]:
-    """A bootstrap interval of the median cost over rounds: on a noisy box one run's median
-    can land on either side of the target by chance alone."""
+def pooled(measurements: list[Measurement]) -> dict[str, float]:
+    """Each metric over several measurements as if they were one long one: a percentile of all
+    their samples, a throughput of all their messages over all their time (a p99 of one
+    measurement's 400 samples is its 4th worst, which one hiccup of the box moves)."""
+    ordered = {kind: sorted(x for m in measurements for x in m.samples[kind])
+               for kind in ("call", "cast")}
+    return {**{metric: percentile(ordered[kind], fraction) * 1e3
+               for metric, (kind, fraction) in LATENCIES.items()},
+            **{metric: len(measurements) / sum(1 / m.values[metric] for m in measurements)
+               for metric in METRICS if metric not in LATENCIES}}
+
+
+def pair_costs(pairs: list[tuple[Measurement, Measurement]]) -> dict[str, float]:
+    """Each metric's cost over (without, condition) pairs, each side pooled."""
+    without, condition = pooled([w for w, _ in pairs]), pooled([c for _, c in pairs])
+    return {metric: cost(metric, without[metric], condition[metric]) for metric in METRICS}
+
+
+def cost_intervals(pairs: list[tuple[Measurement, Measurement]], resamples: int = 1000
+                   ) -> dict[str, tuple[float, float]]:
+    """A bootstrap interval of each pooled cost, drawing whole pairs with replacement: it then
+    carries the samples' noise and the box's drift between rounds (which a pair shares), so
+    on a noisy box a cost that lands on either side of the target by chance shows as such."""
     draw = random.Random(0)
-    medians = sorted(statistics.median(draw.choices(costs, k=len(costs)))
-                     for _ in range(resamples))
+    drawn = [pair_costs(draw.choices(pairs, k=len(pairs))) for _ in range(resamples)]
     tail = (1 - CONFIDENCE) / 2
-    return medians[int(tail * resamples)], medians[int((1 - tail) * resamples) - 1]
+    intervals = {}
+    for metric in METRICS:
+        costs = sorted(d[metric] for d in drawn)
+        intervals[metric] = costs[int(tail * resamples)], costs[int((1 - tail) * resamples) - 1]
+    return intervals
 
 
 def verdict(intervals: list[tuple[float, float]], trusted: list[bool]) -> str:
@@ -236,7 +273,7 @@ def cost(metric: str, without: float, with_shadow: float) -> float:
 
 def measure_condition(condition: str, client: RPCClient, compute: Compute, session: Connection,
                       args: argparse.Namespace, pids: dict[str, int], label: str
-                      ) -> dict[str, float]:
+                      ) -> Measurement:
     """One condition measured; for an attached one, the session attached before, detached after."""
     if condition not in DETACHED:
         session.send(condition)
@@ -245,15 +282,15 @@ def measure_condition(condition: str, client: RPCClient, compute: Compute, sessi
     if condition not in DETACHED:
         session.send("detach")
         print(f"{label} shadow relay: {session.recv()}", file=sys.stderr)
-    print(f"{label} {condition}: { {k: round(v, 2) for k, v in measured.items()} }",
-          file=sys.stderr)
+    shown = {**pooled([measured]), **measured.values}
+    print(f"{label} {condition}: { {k: round(v, 2) for k, v in shown.items()} }", file=sys.stderr)
     return measured
 
 
 def run_rounds(client: RPCClient, compute: Compute, session: Connection,
                args: argparse.Namespace, pids: dict[str, int],
-               results: dict[str, list[dict[str, float]]],
-               beside: dict[str, list[dict[str, float]]]) -> None:
+               results: dict[str, list[Measurement]],
+               beside: dict[str, list[Measurement]]) -> None:
     """Every compared condition once per round beside a "without" of its own (kept in `beside`),
     pairs and sides in a fresh random order."""
     for n in range(args.rounds):
@@ -279,8 +316,8 @@ def main() -> int:
                              "production alone keeps the box at --rate, so the relay holds "
                              "while production runs on any machine")
     args = parser.parse_args()
-    results: dict[str, list[dict[str, float]]] = {c: [] for c in CONDITIONS}
-    beside: dict[str, list[dict[str, float]]] = {c: [] for c in COMPARED}
+    results: dict[str, list[Measurement]] = {c: [] for c in CONDITIONS}
+    beside: dict[str, list[Measurement]] = {c: [] for c in COMPARED}
     order = list(results)
     with throwaway_vhosts("prod", "shadow") as vhosts:
         prod, shadow = url_for(vhosts["prod"]), url_for(vhosts["shadow"])
@@ -292,8 +329,12 @@ def main() -> int:
         try:
             client = RPCClient(transport, Target("compute", server=HOST, version="6.0"),
                                timeout=30)
-            warm = measure(client, compute, args.rate, 2.0, 100, pids)
-            yield_cpu = args.yield_cpu or warm["host busy"] / 2
+            # the lowest of a few readings: the first, cold one once read 0.24 where production
+            # then kept the box 0.11-0.22 busy, and a limit of half that let the relay go on
+            # while production ran (hundreds of copies, where a lower limit let a dozen through)
+            warm = min(measure(client, compute, args.rate, 2.0, 100, pids).values["host busy"]
+                       for _ in range(WARM_UPS))
+            yield_cpu = args.yield_cpu or warm / 2
             ours, theirs = multiprocessing.Pipe()
             child = multiprocessing.get_context("spawn").Process(
                 target=shadow_session, args=(prod, shadow, theirs, args.shadow_nice, yield_cpu),
@@ -309,28 +350,24 @@ def main() -> int:
         finally:
             servers.stop()
             transport.close()
-    rows: list[list[str]] = []
-    intervals: dict[str, list[tuple[float, float]]] = {c: [] for c in COMPARED}
-    for metric in METRICS:
-        row = [metric, *(f"{statistics.median(r[metric] for r in results[c]):,.2f}"
-                         for c in order)]
-        for c in COMPARED:
-            costs = [cost(metric, a[metric], r[metric])
-                     for a, r in zip(beside[c], results[c], strict=True)]
-            low, high = median_interval(costs)
-            intervals[c].append((low, high))
-            row.append(f"{statistics.median(costs):.3f} [{low:.2f}, {high:.2f}]")
-        rows.append(row)
+    overall = {c: pooled(results[c]) for c in order}
+    pairs = {c: list(zip(beside[c], results[c], strict=True)) for c in COMPARED}
+    costs = {c: pair_costs(pairs[c]) for c in COMPARED}
+    by_metric = {c: cost_intervals(pairs[c]) for c in COMPARED}
+    intervals = {c: [by_metric[c][metric] for metric in METRICS] for c in COMPARED}
+    rows = [[metric, *(f"{overall[c][metric]:,.2f}" for c in order),
+             *(f"{costs[c][metric]:.3f} [{by_metric[c][metric][0]:.2f}, "
+               f"{by_metric[c][metric][1]:.2f}]" for c in COMPARED)] for metric in METRICS]
     print(f"\n{args.rounds} rounds, each condition beside a 'without' of its own, in shuffled "
           f"order; fixed rate {args.rate:g}/s for "
           f"{args.seconds:g} s, flat out {args.flat} calls and {args.flat} casts; shadow niced "
-          f"{args.shadow_nice}; yielding above {yield_cpu:.2f} busy; cost: median over rounds "
-          f"[{CONFIDENCE:.0%} interval]")
+          f"{args.shadow_nice}; yielding above {yield_cpu:.2f} busy; all rounds pooled; cost: "
+          f"against the 'without' beside [{CONFIDENCE:.0%} interval, rounds resampled]")
     print(format_table(["metric", *(CONDITIONS[c] for c in order),
                         *(f"cost: {CONDITIONS[c]}" for c in COMPARED)], rows))
     print("\nWhere the box's CPU went while production was measured (median over rounds)")
     print(format_table(["", *(CONDITIONS[c] for c in order)], [
-        [label, *(f"{statistics.median(r[key] for r in results[c]):.2f}" for c in order)]
+        [label, *(f"{statistics.median(r.values[key] for r in results[c]):.2f}" for c in order)]
         for label, key in [*((f"{user} CPU s", f"{user} cpu s") for user in CPU_USERS),
                            ("host busy at fixed rate", "host busy")]]))
     floor = max(high for _, high in intervals["again"])
