@@ -20,6 +20,7 @@ SESSION_LABEL = "harness.session"
 SHARD_LABEL = "harness.shard"
 CREDENTIALS_MOUNT = "/run/harness/credentials"
 RECORDS_MOUNT = "/run/harness/records"
+IDLE_WEIGHT = 3  # the kernel's CPU weight for a SCHED_IDLE task (a nice-0 task's is 1024)
 
 
 def engine_client() -> Any:
@@ -36,8 +37,11 @@ def engine_client() -> Any:
 
 
 def cpu_shares() -> int | None:
-    """A niced launcher's containers get the CPU weight a process of that niceness would have
-    (the kernel's 1024 / 1.25 per step), as the process launcher's children inherit it."""
+    """A niced or idle-scheduled launcher's containers get the CPU weight such a process would
+    have (the kernel's 1024 / 1.25 per step of niceness), as the process launcher's children
+    inherit it."""
+    if os.sched_getscheduler(0) == os.SCHED_IDLE:
+        return IDLE_WEIGHT
     niceness = os.getpriority(os.PRIO_PROCESS, 0)
     return max(2, round(1024 / 1.25**niceness)) if niceness > 0 else None
 

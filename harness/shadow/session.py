@@ -8,7 +8,6 @@ all end in the same teardown. The records (effects, triggers, counters) outlive 
 """
 
 import logging
-import os
 import threading
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -26,6 +25,7 @@ from harness.launchers import ShardHandle, get_launcher
 from harness.paths import private_dir
 from harness.sessions import Resource, Session, SessionStore
 from harness.shadow.firehose import ReplyTap, reply_tap_queue
+from harness.shadow.host_load import leave_cpus_to_production
 from harness.shadow.mirror import MirrorSpec
 from harness.shadow.records import TriggerLog, side_dir, write_counters
 from harness.shadow.relay import Relay, Trigger
@@ -130,8 +130,8 @@ class ShadowDriver:
     def start(self) -> None:
         """Create everything, recording each piece first; then the session is running."""
         request, cloud = self.request, self.cloud
-        if request.yield_cpu:  # the whole shadow side at low CPU priority, its shards too
-            os.nice(SHADOW_NICE)
+        if request.yield_cpu:  # the whole shadow side on idle CPU time only, its shards too
+            leave_cpus_to_production(SHADOW_NICE)
         with self.store.state(self.session, "starting", "running"):
             self._track("creds_session", id=self.session.id)
             creds = CredentialSession(cloud, self.clients.vault, layout_for(cloud),

@@ -16,6 +16,7 @@ from harness.bus.management import ManagementClient
 from harness.dev.services.docker_engine import docker_client
 from harness.hollow.shard_set import ShardSet
 from harness.launchers import get_launcher
+from harness.launchers.docker import IDLE_WEIGHT
 from harness.sandbox.cloud import SandboxCloud
 from harness.shadow.records import read_effects, read_triggers, side_dir
 from harness.shadow.session import records_dir
@@ -131,18 +132,20 @@ def test_image_candidate_runs_in_docker_records_and_matches_production(
     """A candidate given as an image runs as a labelled container on the host's network,
     records through its read-write mount an effect for every relayed message (the session
     waits until it consumes: a slow container once missed the first build), and, being the
-    same code, shows no difference. The session yields: its shards run at low CPU priority."""
+    same code, shows no difference. The session yields: its shards run on idle CPU time only."""
     sandbox, _ = production
     session = start_session(shard_cloud, "--yield-cpu", "0.9",
                             candidate=f"image:{hollow_image}")
     running = [h for h in get_launcher("docker").discover() if h.session == session]
     assert [h.shard for h in running] == ["candidate"]
     container = docker_client().containers.get(running[0].ref)
-    assert container.attrs["HostConfig"]["CpuShares"] == 110  # a nice 10 process's weight
+    assert container.attrs["HostConfig"]["CpuShares"] == IDLE_WEIGHT  # an idle process's
     processes = [h for h in get_launcher("process").discover() if h.session == session]
     assert [h.shard for h in processes] == ["control"]  # the container's process is not one
     control = processes[0]
-    assert os.getpriority(os.PRIO_PROCESS, int(control.ref.partition(":")[0])) == 10
+    pid = int(control.ref.partition(":")[0])
+    assert os.getpriority(os.PRIO_PROCESS, pid) == 10
+    assert os.sched_getscheduler(pid) == os.SCHED_IDLE
     drive(shard_cloud, session, sandbox, 5)
     time.sleep(2)  # the shadows finish the last lifecycle
     harness(shard_cloud, "shadow", "stop", session)

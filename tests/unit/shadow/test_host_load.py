@@ -1,5 +1,9 @@
 """The host's busy fraction, read from a /proc/stat written by the test."""
 
+import json
+import subprocess
+import sys
+import textwrap
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -7,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from harness.shadow import host_load
-from harness.shadow.host_load import HostLoad, cpu_ticks
+from harness.shadow.host_load import HostLoad, cpu_ticks, leave_cpus_to_production
 
 # user nice system idle iowait irq softirq steal guest guest_nice
 LINE = "cpu  {user} {nice} {system} {idle} 0 0 0 {steal} 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n"
@@ -24,13 +28,39 @@ def test_niced_work_is_not_busy_and_stolen_time_is_left_out(tmp_path: Path) -> N
     assert cpu_ticks(stat) == (40, 100)
 
 
-def test_busy_is_the_fraction_over_the_last_window(tmp_path: Path) -> None:
+def windows(monkeypatch: pytest.MonkeyPatch, stat: Path, *ticks: dict[str, int]) -> None:
+    """Each window a HostLoad waits for ends with the next of `ticks` written to `stat`."""
+    pending = list(ticks)
+
+    def window(seconds: float) -> None:
+        write(stat, **pending.pop(0))
+        time.sleep(seconds)
+
+    monkeypatch.setattr(host_load, "time", SimpleNamespace(monotonic=time.monotonic,
+                                                            sleep=window))
+
+
+def test_the_first_answer_waits_for_a_window_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counted from construction, a relay's first reading covered its own idle start-up and
+    let copies through while production was busy."""
     stat = tmp_path / "stat"
     write(stat, user=100, idle=100)
     load = HostLoad(window=0.01, stat=stat)
-    write(stat, user=190, idle=110)  # 90 of the next 100 ticks busy
-    time.sleep(0.012)
-    assert load.busy() == 0.9
+    write(stat, user=100, idle=10_000)  # idle from construction until the first question
+    windows(monkeypatch, stat, {"user": 190, "idle": 10_010})
+    assert load.busy() == 0.9  # 90 of the 100 ticks of the window it waited for
+
+
+def test_busy_is_the_fraction_over_the_last_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stat = tmp_path / "stat"
+    write(stat, user=100, idle=100)
+    load = HostLoad(window=0.01, stat=stat)
+    windows(monkeypatch, stat, {"user": 190, "idle": 110})
+    assert load.busy() == 0.9  # 90 of the next 100 ticks busy
     write(stat, user=200, nice=80, idle=120)  # then 10 of 100: the niced 80 are not busy
     time.sleep(0.012)
     assert load.busy() == 0.1
@@ -42,13 +72,38 @@ def test_an_idle_stretch_long_past_does_not_dilute_the_present(
     stat = tmp_path / "stat"
     write(stat, user=0, idle=100)
     load = HostLoad(window=0.01, stat=stat)
+    windows(monkeypatch, stat, {"user": 0, "idle": 200}, {"user": 100, "idle": 10_000})
+    assert load.busy() == 0.0  # the first look: an idle window
     write(stat, user=0, idle=10_000)  # a long quiet spell since the last look
     time.sleep(0.05)
+    assert load.busy() == 1.0  # the fresh window it waited for, not diluted by the spell
 
-    def busy_window(seconds: float) -> None:  # the fresh window load waits for: all busy
-        write(stat, user=100, idle=10_000)
-        time.sleep(seconds)
 
-    monkeypatch.setattr(host_load, "time", SimpleNamespace(monotonic=time.monotonic,
-                                                            sleep=busy_window))
-    assert load.busy() == 1.0  # not 100 / 10,100
+def test_every_thread_of_the_shadow_side_leaves_the_cpus_to_production() -> None:
+    """In a child, as the change is for good: a thread started before and one started after
+    are both niced and idle-scheduled, as the kernel reports each (Linux's pid 0 here is the
+    calling thread)."""
+    child = textwrap.dedent(f"""
+        import json, os, threading
+        from harness.shadow.host_load import {leave_cpus_to_production.__name__}
+        go, seen = threading.Event(), {{}}
+
+        def report(name):
+            go.wait()
+            seen[name] = [os.sched_getscheduler(0) == os.SCHED_IDLE,
+                          os.getpriority(os.PRIO_PROCESS, 0)]
+
+        before = threading.Thread(target=report, args=("before",))
+        before.start()
+        {leave_cpus_to_production.__name__}(10)
+        after = threading.Thread(target=report, args=("after",))
+        after.start()
+        go.set()
+        report("main")
+        before.join()
+        after.join()
+        print(json.dumps(seen))
+    """)
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                          check=True)
+    assert json.loads(done.stdout) == {name: [True, 10] for name in ("before", "after", "main")}
