@@ -45,7 +45,7 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing.connection import Connection
@@ -256,14 +256,14 @@ def bootstrap(rounds: int, estimate: Callable[[list[int]], dict[str, float]],
     return intervals
 
 
-def drawn_costs(pairs: list[tuple[Measurement, Measurement]], drawn: Iterable[int]
+def drawn_costs(pairs: list[tuple[Measurement, Measurement]], drawn: Sequence[int]
                 ) -> dict[str, float]:
     """Each metric's cost over the drawn rounds' pairs."""
     return pair_costs([pairs[n] for n in drawn])
 
 
 def beyond(pairs: list[tuple[Measurement, Measurement]],
-           floor: list[tuple[Measurement, Measurement]], drawn: Iterable[int]
+           floor: list[tuple[Measurement, Measurement]], drawn: Sequence[int]
            ) -> dict[str, float]:
     """Each metric's cost over another condition's in the same rounds: what a session adds to
     the broker's copy into the mirror, which the issue's design asks for and no session avoids."""
