@@ -28,6 +28,12 @@ def test_niced_work_is_not_busy_and_stolen_time_is_left_out(tmp_path: Path) -> N
     assert cpu_ticks(stat) == (40, 100)
 
 
+def load_from(stat: Path, **ticks: int) -> HostLoad:
+    """A HostLoad on `stat`, which reads `ticks` when it is built."""
+    write(stat, **ticks)
+    return HostLoad(window=0.01, stat=stat)
+
+
 def windows(monkeypatch: pytest.MonkeyPatch, stat: Path, *ticks: dict[str, int]) -> None:
     """Each window a HostLoad waits for ends with the next of `ticks` written to `stat`."""
     pending = list(ticks)
@@ -46,8 +52,7 @@ def test_the_first_answer_waits_for_a_window_of_its_own(
     """Counted from construction, a relay's first reading covered its own idle start-up and
     let copies through while production was busy."""
     stat = tmp_path / "stat"
-    write(stat, user=100, idle=100)
-    load = HostLoad(window=0.01, stat=stat)
+    load = load_from(stat, user=100, idle=100)
     write(stat, user=100, idle=10_000)  # idle from construction until the first question
     windows(monkeypatch, stat, {"user": 190, "idle": 10_010})
     assert load.busy() == 0.9  # 90 of the 100 ticks of the window it waited for
@@ -57,8 +62,7 @@ def test_busy_is_the_fraction_over_the_last_window(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stat = tmp_path / "stat"
-    write(stat, user=100, idle=100)
-    load = HostLoad(window=0.01, stat=stat)
+    load = load_from(stat, user=100, idle=100)
     windows(monkeypatch, stat, {"user": 190, "idle": 110})
     assert load.busy() == 0.9  # 90 of the next 100 ticks busy
     write(stat, user=200, nice=80, idle=120)  # then 10 of 100: the niced 80 are not busy
@@ -70,8 +74,7 @@ def test_an_idle_stretch_long_past_does_not_dilute_the_present(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stat = tmp_path / "stat"
-    write(stat, user=0, idle=100)
-    load = HostLoad(window=0.01, stat=stat)
+    load = load_from(stat, user=0, idle=100)
     windows(monkeypatch, stat, {"user": 0, "idle": 200}, {"user": 100, "idle": 10_000})
     assert load.busy() == 0.0  # the first look: an idle window
     write(stat, user=0, idle=10_000)  # a long quiet spell since the last look
