@@ -3,7 +3,7 @@
 Run by hand (not part of the test suite):
 
     .venv/bin/python benchmarks/shadow_overhead.py [--rounds 5] [--rate 200] [--seconds 4]
-        [--flat 1500] [--shadow-nice 10] [--yield-cpu FRACTION]
+        [--flat 1500] [--shadow-nice 10] [--yield-cpu FRACTION] [--conditions mirror,yielding]
 
 Production is a ServerSet serving a compute-like endpoint on topic compute, host cmp-1, and a
 client in this process. Each condition runs calls and casts (build_and_run_instance with a ~2 KB
@@ -11,13 +11,16 @@ instance) at a fixed rate (latency p50/p99: a call's round trip, a cast's send-t
 flat out (calls/s one after another, casts/s sent in a burst until all are handled). "with"
 attaches a shadow session in a child process: the mirror in production's vhost, the relay into a
 shadow vhost, and a shadow server of the same endpoint consuming there (niced and idle-scheduled,
-as a yielding session's side is; on a real cloud it runs elsewhere and only the broker is shared).
+its session's CPU group at the least weight, as a yielding session's side is; on a real cloud it
+runs elsewhere and only the broker is shared).
 "yielding" is the same session started with `--yield-cpu`: its relay holds while the box's CPUs
 are busier than that, so the shadow side works in production's idle time; "relayed_live" in its
 counters is how much it relayed while production was measured (the rest came after). The limit
 must lie under production's own load, which depends on the machine: by default it is half of how
 busy production alone kept the box at the fixed rate during the warm-ups (the least of three).
-"without, again" repeats "without": its cost column is this box's noise floor (an A/A test).
+"without, again" repeats "without": its cost column is this box's noise floor (an A/A test),
+and it is always measured; `--conditions` picks the others (all by default), as fewer conditions
+give more rounds in the same time.
 A further condition, "mirror only", binds the mirror and nothing consumes it: what the broker's
 copy alone costs, apart from the relay's and the shadow's work. Each round measures every other
 condition beside a "without" of its own, the pairs and which side goes first in a fresh random
@@ -65,7 +68,8 @@ from shadow_bench import (
 )
 
 from harness.bus import RPCClient, ServerSet, Target, Transport
-from harness.shadow.host_load import cpu_ticks, leave_cpus_to_production
+from harness.scheduling import leave_cpus_to_production
+from harness.shadow.host_load import cpu_ticks
 from harness.shadow.mirror import MirrorSpec, mirror_queues
 from harness.shadow.relay import Relay
 from harness.tables import format_table
@@ -121,6 +125,7 @@ class Compute:
 def shadow_session(prod_url: str, shadow_url: str, commands: Connection, nice: int,
                    yield_cpu: float) -> None:
     """The child: a shadow server always up; attach/detach a mirror and relay on command."""
+    os.setsid()  # a session, so a CPU group, of its own, as a session's driver has
     leave_cpus_to_production(nice)
     transport = Transport(shadow_url, control_exchange=CONTROL_EXCHANGE)
     servers, shadow = ServerSet(transport), Compute()
@@ -315,13 +320,37 @@ def run_rounds(client: RPCClient, compute: Compute, session: Connection,
     pairs and sides in a fresh random order."""
     for n in range(args.rounds):
         draw = random.Random(n)
-        for condition in draw.sample(COMPARED, len(COMPARED)):
+        for condition in draw.sample(list(beside), len(beside)):
             for side in draw.sample(["without", condition], 2):
                 measured = measure_condition(side, client, compute, session, args, pids,
                                              f"round {n + 1}")
                 results[side].append(measured)
                 if side == "without":
                     beside[condition].append(measured)
+
+
+def print_added(pairs: dict[str, list[tuple[Measurement, Measurement]]], sessions: list[str],
+                rounds: int) -> None:
+    """The third table: what each session adds to the mirror's copy, an interval drawn on the
+    same rounds for both."""
+    added = {c: beyond(pairs[c], pairs["mirror"], range(rounds)) for c in sessions}
+    added_intervals = {c: bootstrap(rounds, partial(beyond, pairs[c], pairs["mirror"]))
+                       for c in sessions}
+    print(f"\nWhat a session adds to the mirror's copy (its cost over {CONDITIONS['mirror']}'s "
+          f"in the same rounds) [{CONFIDENCE:.0%} interval, rounds resampled]")
+    print(format_table(["metric", *(CONDITIONS[c] for c in sessions)], [
+        [metric, *(f"{added[c][metric]:.3f} [{added_intervals[c][metric][0]:.2f}, "
+                   f"{added_intervals[c][metric][1]:.2f}]" for c in sessions)]
+        for metric in METRICS]))
+
+
+def compared_conditions(text: str) -> list[str]:
+    """`--conditions`: known names only, in this script's order, the A/A condition added."""
+    named = {name.strip() for name in text.split(",") if name.strip()}
+    if unknown := named - set(COMPARED):
+        raise argparse.ArgumentTypeError(f"unknown condition(s) {', '.join(sorted(unknown))}; "
+                                         f"choose from {', '.join(COMPARED)}")
+    return [c for c in COMPARED if c in named | {"again"}]
 
 
 def main() -> int:
@@ -335,9 +364,14 @@ def main() -> int:
                         help="the yielding session's --yield-cpu; by default half of how busy "
                              "production alone keeps the box at --rate, so the relay holds "
                              "while production runs on any machine")
+    parser.add_argument("--conditions", type=compared_conditions, default=COMPARED,
+                        help=f"which of {', '.join(COMPARED)} to measure, comma-separated "
+                             f"(\"again\", the noise floor, always is)")
     args = parser.parse_args()
-    results: dict[str, list[Measurement]] = {c: [] for c in CONDITIONS}
-    beside: dict[str, list[Measurement]] = {c: [] for c in COMPARED}
+    compared: list[str] = args.conditions
+    sessions = [c for c in SESSIONS if c in compared]
+    results: dict[str, list[Measurement]] = {c: [] for c in ("without", *compared)}
+    beside: dict[str, list[Measurement]] = {c: [] for c in compared}
     order = list(results)
     with throwaway_vhosts("prod", "shadow") as vhosts:
         prod, shadow = url_for(vhosts["prod"]), url_for(vhosts["shadow"])
@@ -371,19 +405,19 @@ def main() -> int:
             servers.stop()
             transport.close()
     overall = {c: pooled(results[c]) for c in order}
-    pairs = {c: list(zip(beside[c], results[c], strict=True)) for c in COMPARED}
-    costs = {c: pair_costs(pairs[c]) for c in COMPARED}
-    intervals = {c: bootstrap(args.rounds, partial(drawn_costs, pairs[c])) for c in COMPARED}
+    pairs = {c: list(zip(beside[c], results[c], strict=True)) for c in compared}
+    costs = {c: pair_costs(pairs[c]) for c in compared}
+    intervals = {c: bootstrap(args.rounds, partial(drawn_costs, pairs[c])) for c in compared}
     rows = [[metric, *(f"{overall[c][metric]:,.2f}" for c in order),
              *(f"{costs[c][metric]:.3f} [{intervals[c][metric][0]:.2f}, "
-               f"{intervals[c][metric][1]:.2f}]" for c in COMPARED)] for metric in METRICS]
+               f"{intervals[c][metric][1]:.2f}]" for c in compared)] for metric in METRICS]
     print(f"\n{args.rounds} rounds, each condition beside a 'without' of its own, in shuffled "
           f"order; fixed rate {args.rate:g}/s for "
           f"{args.seconds:g} s, flat out {args.flat} calls and {args.flat} casts; shadow niced "
           f"{args.shadow_nice}; yielding above {yield_cpu:.2f} busy; all rounds pooled; cost: "
           f"against the 'without' beside [{CONFIDENCE:.0%} interval, rounds resampled]")
     print(format_table(["metric", *(CONDITIONS[c] for c in order),
-                        *(f"cost: {CONDITIONS[c]}" for c in COMPARED)], rows))
+                        *(f"cost: {CONDITIONS[c]}" for c in compared)], rows))
     print("\nWhere the box's CPU went while production was measured (median over rounds)")
     print(format_table(["", *(CONDITIONS[c] for c in order)], [
         [label, *(f"{statistics.median(r.values[key] for r in results[c]):.2f}" for c in order)]
@@ -399,18 +433,11 @@ def main() -> int:
         if not ok:
             print(f"A/A test failed on {metric}: [{low:.2f}, {high:.2f}] leaves out 1 although "
                   f"both sides run the same; no verdict rests on that metric")
-    for condition in SESSIONS:
+    for condition in sessions:
         print(f"target <= {TARGET}, {CONDITIONS[condition]}: "
               f"{verdict(list(intervals[condition].values()), trusted)}")
-    added = {c: beyond(pairs[c], pairs["mirror"], range(args.rounds)) for c in SESSIONS}
-    added_intervals = {c: bootstrap(args.rounds, partial(beyond, pairs[c], pairs["mirror"]))
-                       for c in SESSIONS}
-    print(f"\nWhat a session adds to the mirror's copy (its cost over {CONDITIONS['mirror']}'s "
-          f"in the same rounds) [{CONFIDENCE:.0%} interval, rounds resampled]")
-    print(format_table(["metric", *(CONDITIONS[c] for c in SESSIONS)], [
-        [metric, *(f"{added[c][metric]:.3f} [{added_intervals[c][metric][0]:.2f}, "
-                   f"{added_intervals[c][metric][1]:.2f}]" for c in SESSIONS)]
-        for metric in METRICS]))
+    if "mirror" in compared and sessions:
+        print_added(pairs, sessions, args.rounds)
     return 0
 
 

@@ -17,6 +17,7 @@ from harness.exitcodes import ExitCode
 from harness.foreground import stop_on_signals
 from harness.paths import private_dir
 from harness.procinfo import start_time
+from harness.scheduling import give_cpus_back
 from harness.sessions import SessionStore
 from harness.sessions.model import new_session_id
 from harness.sessions.teardown import teardown
@@ -162,7 +163,13 @@ def stop(session_id: str, timeout: float) -> None:
     store = SessionStore()
     session = store.get(session_id)
     if session.owner_alive():
-        terminate(session.owner_pid, grace=timeout)
+        if session.info["request"].get("yield_cpu"):
+            # idle-scheduled, the driver may not run at all while production is busy, not even
+            # to stop
+            give_cpus_back(session.owner_pid, os.getpriority(os.PRIO_PROCESS, 0))
+        if terminate(session.owner_pid, grace=timeout):
+            click.echo(f"the session's driver did not stop in {timeout:g}s and was killed; "
+                       f"its last counters may be missing", err=True)
     if any(s.id == session.id for s in store.all()):  # the driver died before tearing down
         teardown(store.get(session.id), store)
     click.echo(f"shadow session {session.id} stopped; `harness shadow report {session.id}`")

@@ -78,14 +78,16 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def terminate(pid: int, grace: float = 15) -> None:
-    """SIGTERM a process, then SIGKILL it after the grace period."""
+def terminate(pid: int, grace: float = 15) -> bool:
+    """SIGTERM a process, then SIGKILL it after the grace period; whether it had to be killed."""
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
-        return
+        return False
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline and pid_alive(pid):
         time.sleep(0.2)
-    if pid_alive(pid):
-        os.kill(pid, signal.SIGKILL)
+    if not pid_alive(pid):
+        return False
+    os.kill(pid, signal.SIGKILL)
+    return True

@@ -17,6 +17,7 @@ from harness.launchers.base import (
     ShardHandle,
 )
 from harness.procinfo import start_time
+from harness.scheduling import follow_idle_launcher
 
 # Only these of the harness's own variables reach a shard: never VAULT_TOKEN or similar.
 PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "VIRTUAL_ENV")
@@ -53,6 +54,7 @@ class ProcessLauncher(Launcher):
                 spec.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 env=env, start_new_session=True, close_fds=True,
             )
+        follow_idle_launcher(child.pid)
         started = start_time(child.pid) or ""
         return ShardHandle(self.name, spec.session, spec.shard, f"{child.pid}:{started}",
                            str(log_path))

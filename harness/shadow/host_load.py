@@ -1,12 +1,10 @@
 """How busy this host's CPUs are, so a shadow sharing them can leave them to production."""
 
 import math
-import os
 import time
 from pathlib import Path
 
 STAT = Path("/proc/stat")
-TASKS = Path("/proc/self/task")
 
 
 def cpu_ticks(stat: Path = STAT) -> tuple[int, int]:
@@ -41,16 +39,3 @@ class HostLoad:
                 self._busy = (ticks[0] - self._ticks[0]) / (ticks[1] - self._ticks[1])
                 self._at, self._ticks = now, ticks
         return self._busy
-
-
-def leave_cpus_to_production(niceness: int) -> None:
-    """Every thread of this process, and all it starts later, niced and SCHED_IDLE: the kernel
-    runs an idle-scheduled task only on CPU time other tasks leave (at nice 10 alone it still
-    took 110/1134 of a contended core), and the niceness keeps /proc/stat counting its time as
-    niced, so a yielding relay does not take the shadow side's own work for production's."""
-    for task in TASKS.iterdir():
-        try:
-            os.setpriority(os.PRIO_PROCESS, int(task.name), niceness)
-            os.sched_setscheduler(int(task.name), os.SCHED_IDLE, os.sched_param(0))
-        except ProcessLookupError:  # a thread that ended meanwhile
-            continue

@@ -8,6 +8,7 @@ all end in the same teardown. The records (effects, triggers, counters) outlive 
 """
 
 import logging
+import os
 import threading
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -23,9 +24,9 @@ from harness.creds.targets import layout_for
 from harness.hollow.cloud_access import bus_url, service_endpoints
 from harness.launchers import ShardHandle, get_launcher
 from harness.paths import private_dir
+from harness.scheduling import give_cpus_back, leave_cpus_to_production
 from harness.sessions import Resource, Session, SessionStore
 from harness.shadow.firehose import ReplyTap, reply_tap_queue
-from harness.shadow.host_load import leave_cpus_to_production
 from harness.shadow.mirror import MirrorSpec
 from harness.shadow.records import TriggerLog, side_dir, write_counters
 from harness.shadow.relay import Relay, Trigger
@@ -85,6 +86,7 @@ class ShadowDriver:
         self.taps: list[EffectTap] = []
         self.trigger_log: TriggerLog | None = None
         self.responders: list[ServerSet] = []
+        self.niceness = os.getpriority(os.PRIO_PROCESS, 0)  # the user's, given back at stop
 
     def _track(self, kind: str, **data: Any) -> None:
         self.store.track(self.session, Resource(kind, data))
@@ -205,7 +207,10 @@ class ShadowDriver:
                 return
 
     def stop(self) -> None:
-        """Stop relaying and tapping (records flushed), then the responders and renewals."""
+        """Stop relaying and tapping (records flushed), then the responders and renewals; a
+        yielding session first takes back normal CPU time, as teardown follows at once."""
+        if self.request.yield_cpu:
+            give_cpus_back(os.getpid(), self.niceness)
         for part in (self.relay, *self.taps):
             if part is not None:
                 part.stop()

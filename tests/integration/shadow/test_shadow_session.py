@@ -8,6 +8,7 @@ only. Production must do all its own work; the report must name the candidate's 
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from harness.hollow.shard_set import ShardSet
 from harness.launchers import get_launcher
 from harness.launchers.docker import IDLE_WEIGHT
 from harness.sandbox.cloud import SandboxCloud
+from harness.scheduling import IDLE_GROUP_NICE
 from harness.shadow.records import read_effects, read_triggers, side_dir
 from harness.shadow.session import records_dir
 from tests.integration.shadow.conftest import HOST, drive, start_session, status
@@ -73,6 +75,31 @@ def test_kill_9_of_the_driver_then_gc_removes_everything(
     assert not [v for v in rabbit_admin.vhosts() if v.startswith(f"shadow.{session}.")]
     assert not [q["name"] for q in rabbit_admin.queues(rabbit_vhost)
                 if q["name"].startswith(("harness.mirror", "harness.tap"))]
+    assert not [h for h in get_launcher("process").discover() if h.session == session]
+
+
+def test_a_yielding_session_stops_by_itself_while_every_cpu_is_busy(
+    shard_cloud: Path, production: tuple[SandboxCloud, ShardSet],
+    rabbit_vhost: str, rabbit_admin: ManagementClient,
+) -> None:
+    """Idle-scheduled, the driver gets next to no CPU time while production keeps every CPU
+    busy (two busy loops per CPU here, each in a session, so a CPU group, of its own, as
+    services are), not even to stop: `stop` gives it normal time back first, so it tears down
+    by itself in the grace given, shards and mirror too, instead of being killed (it was, in
+    45 s, without)."""
+    session = start_session(shard_cloud, "--yield-cpu", "0.5")
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
+            for _ in range(2 * (os.cpu_count() or 1))]
+    try:
+        time.sleep(1)
+        done = harness(shard_cloud, "shadow", "stop", session, "--timeout", "45")
+    finally:
+        for loop in busy:
+            loop.kill()
+            loop.wait()
+    assert "was killed" not in done.stderr, done.stderr
+    assert not [q["name"] for q in rabbit_admin.queues(rabbit_vhost)
+                if q["name"].startswith("harness.mirror")]
     assert not [h for h in get_launcher("process").discover() if h.session == session]
 
 
@@ -146,6 +173,8 @@ def test_image_candidate_runs_in_docker_records_and_matches_production(
     pid = int(control.ref.partition(":")[0])
     assert os.getpriority(os.PRIO_PROCESS, pid) == 10
     assert os.sched_getscheduler(pid) == os.SCHED_IDLE
+    # its own session's CPU group (the kernel's autogroup) at the least weight, as the driver's
+    assert Path(f"/proc/{pid}/autogroup").read_text().split()[-1] == str(IDLE_GROUP_NICE)
     drive(shard_cloud, session, sandbox, 5)
     time.sleep(2)  # the shadows finish the last lifecycle
     harness(shard_cloud, "shadow", "stop", session)

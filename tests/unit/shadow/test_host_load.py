@@ -1,9 +1,5 @@
 """The host's busy fraction, read from a /proc/stat written by the test."""
 
-import json
-import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from harness.shadow import host_load
-from harness.shadow.host_load import HostLoad, cpu_ticks, leave_cpus_to_production
+from harness.shadow.host_load import HostLoad, cpu_ticks
 
 # user nice system idle iowait irq softirq steal guest guest_nice
 LINE = "cpu  {user} {nice} {system} {idle} 0 0 0 {steal} 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n"
@@ -80,33 +76,3 @@ def test_an_idle_stretch_long_past_does_not_dilute_the_present(
     write(stat, user=0, idle=10_000)  # a long quiet spell since the last look
     time.sleep(0.05)
     assert load.busy() == 1.0  # the fresh window it waited for, not diluted by the spell
-
-
-def test_every_thread_of_the_shadow_side_leaves_the_cpus_to_production() -> None:
-    """In a child, as the change is for good: a thread started before and one started after
-    are both niced and idle-scheduled, as the kernel reports each (Linux's pid 0 here is the
-    calling thread)."""
-    child = textwrap.dedent(f"""
-        import json, os, threading
-        from harness.shadow.host_load import {leave_cpus_to_production.__name__}
-        go, seen = threading.Event(), {{}}
-
-        def report(name):
-            go.wait()
-            seen[name] = [os.sched_getscheduler(0) == os.SCHED_IDLE,
-                          os.getpriority(os.PRIO_PROCESS, 0)]
-
-        before = threading.Thread(target=report, args=("before",))
-        before.start()
-        {leave_cpus_to_production.__name__}(10)
-        after = threading.Thread(target=report, args=("after",))
-        after.start()
-        go.set()
-        report("main")
-        before.join()
-        after.join()
-        print(json.dumps(seen))
-    """)
-    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
-                          check=True)
-    assert json.loads(done.stdout) == {name: [True, 10] for name in ("before", "after", "main")}
