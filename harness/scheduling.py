@@ -27,18 +27,23 @@ def _set_group_nice(pid: int, niceness: int) -> None:
                     pid, niceness)
 
 
+def _schedule(pid: int, policy: int, niceness: int) -> None:
+    """Every thread of pid under policy at niceness: Linux schedules each on its own."""
+    for task in threads(pid):
+        try:
+            os.sched_setscheduler(task, policy, os.sched_param(0))
+            os.setpriority(os.PRIO_PROCESS, task, niceness)
+        except ProcessLookupError:  # a thread that ended meanwhile
+            continue
+
+
 def leave_cpus_to_production(niceness: int) -> None:
     """Every thread of this process, and all it starts later, niced and SCHED_IDLE: the kernel
     runs an idle-scheduled task only on CPU time other tasks leave (at nice 10 alone it still
     took 110/1134 of a contended core), and the niceness keeps /proc/stat counting its time as
     niced, so a yielding relay does not take the shadow side's own work for production's. A
     session of its own (the driver's) also gets its autogroup at the least weight."""
-    for task in threads(os.getpid()):
-        try:
-            os.setpriority(os.PRIO_PROCESS, task, niceness)
-            os.sched_setscheduler(task, os.SCHED_IDLE, os.sched_param(0))
-        except ProcessLookupError:  # a thread that ended meanwhile
-            continue
+    _schedule(os.getpid(), os.SCHED_IDLE, niceness)
     _set_group_nice(os.getpid(), IDLE_GROUP_NICE)
 
 
@@ -56,13 +61,9 @@ def give_cpus_back(pid: int, niceness: int) -> None:
     for idle CPU time a busy production may never leave. Only a privileged user may (the kernel
     lets no other leave SCHED_IDLE or lower a niceness); anyone else's teardown still waits."""
     for process in (pid, *descendants(pid)):
+        _set_group_nice(process, niceness)
         try:
-            _set_group_nice(process, niceness)
-            for task in threads(process):
-                os.sched_setscheduler(task, os.SCHED_OTHER, os.sched_param(0))
-                os.setpriority(os.PRIO_PROCESS, task, niceness)
-        except ProcessLookupError:  # a process or thread that ended meanwhile
-            continue
+            _schedule(process, os.SCHED_OTHER, niceness)
         except PermissionError:
             log.warning("the shadow side stays idle-scheduled (it takes CAP_SYS_NICE to "
                         "undo): its teardown waits for CPU time production leaves idle")
