@@ -16,7 +16,7 @@ IDLE_GROUP_NICE = 19
 
 def _set_group_nice(pid: int, niceness: int) -> None:
     """The nice value of the autogroup pid leads; only a session's leader's is changed, so a
-    group shared with others (production's, in a benchmark) is never touched."""
+    group shared with others (a shell's, a service manager's) is never touched."""
     try:
         if os.getsid(pid) == pid:
             Path(f"/proc/{pid}/autogroup").write_text(str(niceness))

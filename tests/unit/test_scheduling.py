@@ -62,9 +62,9 @@ def test_every_thread_of_the_shadow_side_leaves_the_cpus_to_production() -> None
 
 
 def test_a_process_in_a_shared_session_leaves_the_group_alone() -> None:
-    """Without a session of its own (the benchmark's shadow child shares production's), the
-    autogroup is its session leader's too, and stays as it was. The leader here is a child of
-    the test's own: the test run may sit in the kernel's default group, which has no nice."""
+    """A process without a session of its own shares its session leader's autogroup, which
+    stays as it was. The leader here is a child of the test's own: the test run may sit in the
+    kernel's default group, which has no nice."""
     leader = textwrap.dedent(f"""
         import subprocess, sys
         from pathlib import Path
