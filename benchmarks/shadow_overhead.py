@@ -3,7 +3,8 @@
 Run by hand (not part of the test suite):
 
     .venv/bin/python benchmarks/shadow_overhead.py [--rounds 5] [--rate 200] [--seconds 4]
-        [--flat 1500] [--shadow-nice 10] [--yield-cpu FRACTION] [--conditions mirror,yielding]
+        [--flat 1500] [--shadow-nice 10] [--yield-cpu FRACTION]
+        [--conditions mirror,yielding,shedding]
 
 Production is a ServerSet serving a compute-like endpoint on topic compute, host cmp-1, and a
 client in this process. Each condition runs calls and casts (build_and_run_instance with a ~2 KB
@@ -18,6 +19,9 @@ are busier than that, so the shadow side works in production's idle time; "relay
 counters is how much it relayed while production was measured (the rest came after). The limit
 must lie under production's own load, which depends on the machine: by default it is half of how
 busy production alone kept the box at the fixed rate during the warm-ups (the least of three).
+"shedding" adds `--shed`: the mirror is unbound too while the relay holds, so the broker
+copies nothing then and production's messages meanwhile are never mirrored ("copied_live": the
+copies the broker made while production was measured, relayed or waiting in the mirror).
 "without, again" repeats "without": its cost column is this box's noise floor (an A/A test),
 and it is always measured; `--conditions` picks the others (all by default), as fewer conditions
 give more rounds in the same time.
@@ -87,9 +91,10 @@ CONFIDENCE = 0.9
 DETACHED = ("without", "again")  # "again" measures nothing new: its cost is the noise floor
 CONDITIONS = {"without": "without", "again": "without, again", "mirror": "mirror only",
               "with": "with shadow",
-              "yielding": "yielding shadow"}
+              "yielding": "yielding shadow", "shedding": "shedding shadow"}
 COMPARED = [c for c in CONDITIONS if c != "without"]  # each against a "without" beside it
-SESSIONS = ("with", "yielding")  # a relay attached: the mirror's copy and more
+SESSIONS = ("with", "yielding", "shedding")  # a relay attached: the mirror's copy and more
+YIELDING = ("yielding", "shedding")  # started with --yield-cpu, the second with --shed too
 
 
 @dataclass
@@ -135,23 +140,25 @@ def shadow_session(prod_url: str, shadow_url: str, commands: Connection, nice: i
     attached = 0
     try:
         while (command := commands.recv()) != "quit":
-            if command in ("mirror", "with", "yielding"):
+            if command in ("mirror", "with", *YIELDING):
                 attached += 1
                 relay = Relay(prod_url, MirrorSpec(f"bench{attached}", HOST, CONTROL_EXCHANGE),
-                              [shadow_url],
-                              yield_above=yield_cpu if command == "yielding" else None)
+                              [shadow_url], yield_above=yield_cpu if command in YIELDING else None,
+                              shed=command == "shedding")
                 relay.declare()
                 if command != "mirror":  # "mirror": the broker's copy alone, nothing consumes it
                     relay.start()
             elif command == "detach" and relay is not None:
                 live = relay.counters["relayed"]  # while production was measured; the rest after
+                copied = live + mirror_depth(prod_url, relay.spec)  # the broker's copies meanwhile
                 caught_up = relay.ready.is_set() and drain_mirror(prod_url, relay.spec)
                 relay.stop()
                 settle(shadow)
                 with kombu.Connection(prod_url) as conn:
                     for queue in mirror_queues(relay.spec):
                         conn.default_channel.queue_delete(queue.name)
-                commands.send(dict(relay.counters, relayed_live=live, caught_up=int(caught_up)))
+                commands.send(dict(relay.counters, relayed_live=live, copied_live=copied,
+                                   caught_up=int(caught_up)))
                 relay = None
                 continue
             commands.send({})
@@ -160,15 +167,20 @@ def shadow_session(prod_url: str, shadow_url: str, commands: Connection, nice: i
         transport.close()
 
 
+def mirror_depth(prod_url: str, spec: MirrorSpec) -> int:
+    """How many copies wait in the mirror."""
+    with kombu.Connection(prod_url) as conn:
+        _, depth, _ = conn.default_channel.queue_declare(spec.name, passive=True)
+        return int(depth)
+
+
 def drain_mirror(prod_url: str, spec: MirrorSpec) -> bool:
     """Wait until the relay emptied the mirror, so no shadow work spills into the next phase."""
     deadline = time.monotonic() + DRAIN_TIMEOUT
-    with kombu.Connection(prod_url) as conn:
-        while time.monotonic() < deadline:
-            _, depth, _ = conn.default_channel.queue_declare(spec.name, passive=True)
-            if depth == 0:
-                return True
-            time.sleep(0.05)
+    while time.monotonic() < deadline:
+        if mirror_depth(prod_url, spec) == 0:
+            return True
+        time.sleep(0.05)
     return False
 
 
@@ -395,6 +407,8 @@ def main() -> int:
                 daemon=True)
             child.start()
             assert child.pid is not None
+            ours.send("ping")  # up and serving: its start-up's CPU stays out of round 1's
+            ours.recv()
             try:
                 run_rounds(client, compute, ours, args, {**pids, "shadow": child.pid}, results,
                            beside)

@@ -78,6 +78,18 @@ def cancel_at_once(channel: Any, consumer_tag: str) -> None:
         channel.basic_cancel(consumer_tag)
 
 
+def bind_at_once(queue: kombu.Queue, bound: bool) -> None:
+    """Bind or unbind a bound queue everywhere it is declared to be bound, without waiting for
+    the broker's replies, as `cancel_at_once` (an unbind-ok nobody awaits is dropped). Binding
+    declares each exchange again: an auto-delete one (oslo's fanout) went with its last binding."""
+    for binding in queue.bindings:
+        if bound:
+            binding.declare(queue.channel, nowait=True)
+            binding.bind(queue, nowait=True)
+        else:
+            binding.unbind(queue, nowait=True)
+
+
 class Publisher:
     """Publishes enveloped messages on its own connection; safe to share between threads."""
 

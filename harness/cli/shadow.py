@@ -72,19 +72,26 @@ def _duration(text: str | None) -> float | None:
                    "busier than FRACTION (niced work aside), and until they stayed under it "
                    "for 0.25 s; copies wait in the mirror. Set it under the load production "
                    "alone puts on this host, or the relay goes on while production runs.")
+@click.option("--shed", is_flag=True,
+              help="With --yield-cpu: unbind the mirror too while the relay holds, so the "
+                   "broker copies nothing; production's messages meanwhile are not mirrored "
+                   "(shed_ms), a --control then cancels the gaps they leave.")
 @json_option
 @click.pass_context
 def start(ctx: click.Context, cloud_name: str, production_host: str, candidate: str,
           control: str | None, sample: float, duration: str | None, responders: str | None,
-          firehose: bool, yield_cpu: float | None, as_json: bool) -> None:
+          firehose: bool, yield_cpu: float | None, shed: bool, as_json: bool) -> None:
     """Start a session; it runs in the background until `shadow stop` or its duration."""
+    if shed and not yield_cpu:
+        raise UsageError("--shed: it sheds the mirror while the relay holds, so it needs "
+                         "--yield-cpu FRACTION")
     load_cloud(cloud_name, ctx.obj["cloud_config"])  # a bad cloud fails here, not in the driver
     for value, option in ((candidate, "--candidate"), (control, "--control")):
         if value:
             ShardSource.parse(value, option)
     request = ShadowRequest(cloud_name, production_host, candidate, control, sample,
                             _duration(duration), responders, ctx.obj["cloud_config"], firehose,
-                            yield_cpu)
+                            yield_cpu, shed)
     session_id = new_session_id()
     store = SessionStore()
     session = new_session(request, session_id)
@@ -150,7 +157,7 @@ def status(session_id: str | None, as_json: bool) -> None:
         emit_json(rows)
         return
     headers = ["session", "of", "state", "mirrored", "relayed", "dropped", "sampled_out",
-               "undecodable", "held_ms", "tap_seen", "production_replies_seen",
+               "undecodable", "held_ms", "shed_ms", "tap_seen", "production_replies_seen",
                "candidate_replies_seen"]
     click.echo(format_table(headers, [[r.get(h, 0) for h in headers] for r in rows]))
 

@@ -15,7 +15,7 @@ import kombu
 
 from harness.bus import envelope, topology
 from harness.bus.exceptions import MalformedMessage
-from harness.bus.transport import cancel_at_once, connect, drain_until
+from harness.bus.transport import bind_at_once, cancel_at_once, connect, drain_until
 from harness.shadow.background import BROKER_GONE, BackgroundLoop
 from harness.shadow.host_load import HostLoad
 from harness.shadow.mirror import MirrorSpec, mirror_queues
@@ -101,10 +101,11 @@ class Relay(BackgroundLoop):
 
     def __init__(self, production_url: str, spec: MirrorSpec, shadow_urls: list[str],
                  sample: float = 1.0, on_trigger: Callable[[Trigger], None] | None = None,
-                 yield_above: float | None = None) -> None:
+                 yield_above: float | None = None, shed: bool = False) -> None:
         super().__init__()
         self.spec, self.sample = spec, sample
         self.yield_above = yield_above  # hold while the host's CPUs are busier than this
+        self.shed = shed  # and unbind the mirror meanwhile: the broker copies nothing then
         self.production_url, self.shadow_urls = production_url, shadow_urls
         self.on_trigger = on_trigger or (lambda trigger: None)
         self.counters: Counter[str] = Counter()
@@ -166,13 +167,16 @@ class Relay(BackgroundLoop):
             self._unacked.channel.basic_ack(self._unacked.delivery_tag, multiple=True)
         self._unacked, self._pending = None, 0
 
-    def _yielding(self, channel: Any, consume: Callable[[], None]) -> Callable[[], None] | None:
+    def _yielding(self, channel: Any, consume: Callable[[], None], mirror: kombu.Queue
+                  ) -> Callable[[], None] | None:
         """A gate that holds the relay (so the shadows get no new work, and the broker does none
         for them) while this host's CPUs are busier than `yield_above`, and goes on only once they
         stayed under it for RESUME_AFTER: on a shared box the shadow side then runs in
         production's idle time. The mirror's consumer is cancelled meanwhile, so the broker
         delivers nothing to a relay that is not reading (it had pushed up to a prefetch's worth
-        into the socket) and copies wait in the mirror, as with nothing attached."""
+        into the socket) and copies wait in the mirror, as with nothing attached. A shedding
+        relay also unbinds the mirror: the broker's copy of each message is what is left of a
+        session's cost to production, and production's messages meanwhile are never mirrored."""
         if self.yield_above is None:
             return None
         load, limit = HostLoad(), self.yield_above
@@ -182,14 +186,19 @@ class Relay(BackgroundLoop):
                 return
             self._flush_acks()
             cancel_at_once(channel, MIRROR_CONSUMER)
+            if self.shed:
+                bind_at_once(mirror, bound=False)
             held = quiet_since = time.monotonic()
             while not self._stop.wait(load.window):
                 if load.busy() >= limit:
                     quiet_since = time.monotonic()
                 elif time.monotonic() - quiet_since >= RESUME_AFTER:
                     break
+            if self.shed:
+                bind_at_once(mirror, bound=True)
             consume()
-            self.counters["held_ms"] += round((time.monotonic() - held) * 1000)
+            spent = "shed_ms" if self.shed else "held_ms"
+            self.counters[spent] += round((time.monotonic() - held) * 1000)
         return gate
 
     def _count_drop(self, message: Delivery) -> None:
@@ -229,7 +238,7 @@ class Relay(BackgroundLoop):
                                       callback=self._count_drop)
                 self.ready.set()
                 drain_until(conn, self._stop, idle=self._flush_acks,
-                            gate=self._yielding(channel, consume))
+                            gate=self._yielding(channel, consume, mirror))
                 for tag in (MIRROR_CONSUMER, "drops"):  # no delivery arrives on a closing channel
                     channel.basic_cancel(tag)
                 self._flush_acks()

@@ -58,6 +58,7 @@ class ShadowRequest:
     cloud_config: str | None = None
     firehose: bool = False  # observe replies through RabbitMQ's firehose
     yield_cpu: float | None = None  # the relay holds while this host's CPUs are busier
+    shed: bool = False  # and the mirror is unbound meanwhile
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -159,7 +160,7 @@ class ShadowDriver:
             self.relay = Relay(bus_url(cloud), spec, [_url_for(cloud, v) for v in vhosts.values()],
                                request.sample,
                                on_trigger=lambda t: self._on_trigger(trigger_log, t),
-                               yield_above=request.yield_cpu)
+                               yield_above=request.yield_cpu, shed=request.shed)
             self.taps = [Tap(bus_url(cloud), self.session.id, cloud.bus.control_exchange,
                              TAPPED_KEYS, side_dir(self.root, "production") / "tap.jsonl",
                              self.triggers.get)]

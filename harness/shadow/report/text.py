@@ -41,6 +41,9 @@ def render_text(report: Report) -> str:
     lines += ["", f"noise fields subtracted: {len(c.noise)}; ignored mismatches: {c.ignored}"]
     if report.counters:
         lines.append("counters: " + ", ".join(f"{k}={v}" for k, v in report.counters.items()))
+    if shed_ms := report.counters.get("shed_ms"):
+        lines.append(f"not mirrored: production's messages in the {shed_ms / 1000:.1f} s the "
+                     f"mirror was shed while the host was busy (--shed)")
     if report.observable:
         seen = [k for k, v in report.observable.items() if v]
         unseen = [k for k, v in report.observable.items() if not v]

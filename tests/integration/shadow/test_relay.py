@@ -7,7 +7,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import kombu
@@ -163,6 +164,31 @@ def pause(processes: list[subprocess.Popen[bytes]], seconds: float) -> None:
         process.send_signal(signal.SIGCONT)
 
 
+@contextmanager
+def busy_host() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Un-niced busy loops on every CPU: what production at full load looks like to a relay."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range(os.cpu_count() or 1)]
+    try:
+        yield spinners
+    finally:
+        quiet(spinners)
+
+
+def quiet(spinners: list[subprocess.Popen[bytes]]) -> None:
+    """End the load (again, harmlessly)."""
+    for spinner in spinners:
+        spinner.kill()
+        spinner.wait()
+
+
+def mirror_state(url: str, relay: Relay) -> tuple[int, int]:
+    """The mirror's (ready copies, consumers) as the broker counts them."""
+    with kombu.Connection(url) as conn:
+        _, ready, consumers = conn.default_channel.queue_declare(relay.spec.name, passive=True)
+    return ready, consumers
+
+
 def test_a_yielding_relay_holds_while_the_host_is_busy_dips_and_all_and_catches_up_after(
     make_vhost: Callable[[str], str]
 ) -> None:
@@ -172,37 +198,68 @@ def test_a_yielding_relay_holds_while_the_host_is_busy_dips_and_all_and_catches_
                   yield_above=0.5)
     relay.declare()
     relay.start()
-    # Un-niced busy loops on every CPU: what production at full load looks like to the relay.
-    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
-                for _ in range(os.cpu_count() or 1)]
     transport = Transport(url_for(prod), control_exchange="nova")
     try:
-        time.sleep(0.3)
-        client = RPCClient(transport, Target("compute", server="cmp-y"))
-        client.cast({}, "reboot_instance", instance={"uuid": "u0"})  # the first one holds it
-        time.sleep(0.3)
-        for i in range(1, 20):
-            client.cast({}, "reboot_instance", instance={"uuid": f"u{i}"})
-        time.sleep(0.5)
-        for _ in range(3):  # production at a steady load dips under the limit now and then
-            pause(spinners, 0.12)
+        with busy_host() as spinners:
             time.sleep(0.3)
-        assert relay.counters["relayed"] == 0  # every copy waits in the mirror meanwhile
-        # ... in the broker's queue, not in a socket the held relay does not read: the broker
-        # delivers nothing to it, as if nothing consumed the mirror
-        with kombu.Connection(url_for(prod)) as conn:
-            _, ready, consumers = conn.default_channel.queue_declare(relay.spec.name,
-                                                                     passive=True)
-        assert (ready, consumers) == (19, 0)
-        for spinner in spinners:
-            spinner.kill()
-            spinner.wait()
+            client = RPCClient(transport, Target("compute", server="cmp-y"))
+            client.cast({}, "reboot_instance", instance={"uuid": "u0"})  # the first one holds it
+            time.sleep(0.3)
+            for i in range(1, 20):
+                client.cast({}, "reboot_instance", instance={"uuid": f"u{i}"})
+            time.sleep(0.5)
+            for _ in range(3):  # production at a steady load dips under the limit now and then
+                pause(spinners, 0.12)
+                time.sleep(0.3)
+            assert relay.counters["relayed"] == 0  # every copy waits in the mirror meanwhile
+            # ... in the broker's queue, not in a socket the held relay does not read: the
+            # broker delivers nothing to it, as if nothing consumed the mirror
+            assert mirror_state(url_for(prod), relay) == (19, 0)
         wait(lambda: relay.counters["relayed"] == 20)
     finally:
-        for spinner in spinners:
-            spinner.kill()
-            spinner.wait()
         relay.stop()
         transport.close()
     assert relay.counters["held_ms"] >= 1000
     assert len(drain(url_for(shadow), "compute.cmp-y", "nova", "compute.cmp-y")) == 20
+
+
+def test_a_shedding_relay_unbinds_the_mirror_while_the_host_is_busy_and_binds_it_after(
+    make_vhost: Callable[[str], str]
+) -> None:
+    prod, shadow = make_vhost("prod"), make_vhost("shadow")
+    for vhost in (prod, shadow):  # production's own queue keeps what production was sent
+        declare_server_queue(url_for(vhost), "compute.cmp-s")
+    relay = Relay(url_for(prod), MirrorSpec("ts", "cmp-s", "nova"), [url_for(shadow)],
+                  yield_above=0.5, shed=True)
+    relay.declare()
+    relay.start()
+    transport = Transport(url_for(prod), control_exchange="nova")
+    client = RPCClient(transport, Target("compute", server="cmp-s"))
+    try:
+        with busy_host() as spinners:
+            time.sleep(0.3)
+            client.cast({}, "reboot_instance", instance={"uuid": "u0"})  # copied; it sheds
+            time.sleep(0.3)
+            for i in range(1, 20):
+                client.cast({}, "reboot_instance", instance={"uuid": f"u{i}"})
+            time.sleep(0.5)
+            for _ in range(3):  # dips shorter than RESUME_AFTER bind nothing back
+                pause(spinners, 0.12)
+                time.sleep(0.3)
+            # the broker copied none of the 19: the mirror is empty, not merely unconsumed
+            assert mirror_state(url_for(prod), relay) == (0, 0)
+            assert relay.counters["relayed"] == 0
+        wait(lambda: mirror_state(url_for(prod), relay)[1] == 1)  # bound again, then consumed
+        for i in range(20, 30):
+            client.cast({}, "reboot_instance", instance={"uuid": f"u{i}"})
+        wait(lambda: relay.counters["relayed"] == 11)
+    finally:
+        relay.stop()
+        transport.close()
+    assert relay.counters["shed_ms"] >= 1000 and "held_ms" not in relay.counters
+    assert "reconnects" not in relay.counters  # bound again on the same channel
+    assert relay.counters["mirrored"] == relay.counters["relayed"] == 11
+    relayed = drain(url_for(shadow), "compute.cmp-s", "nova", "compute.cmp-s")
+    assert [c["args"]["instance"]["uuid"] for c in relayed] == ["u0", *(f"u{i}" for i in
+                                                                       range(20, 30))]
+    assert len(drain(url_for(prod), "compute.cmp-s", "nova", "compute.cmp-s")) == 30

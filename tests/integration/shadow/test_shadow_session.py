@@ -86,8 +86,8 @@ def test_a_yielding_session_stops_by_itself_while_every_cpu_is_busy(
     busy (two busy loops per CPU here, each in a session, so a CPU group, of its own, as
     services are), not even to stop: `stop` gives it normal time back first, so it tears down
     by itself in the grace given, shards and mirror too, instead of being killed (it was, in
-    45 s, without)."""
-    session = start_session(shard_cloud, "--yield-cpu", "0.5")
+    45 s, without). With --shed as well, which the driver takes from the request."""
+    session = start_session(shard_cloud, "--yield-cpu", "0.5", "--shed")
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
             for _ in range(2 * (os.cpu_count() or 1))]
     try:

@@ -30,6 +30,14 @@ def test_text_names_difference_drift_and_violation() -> None:
     assert "above_cap: rpc_call conductor.object_action version 3.9 > cap 3.0" in text
     assert "connect 127.0.0.9:80" in text
     assert "not observable: replies" in text
+    assert "not mirrored" not in text  # nothing was shed
+
+
+def test_text_says_how_long_a_shedding_session_mirrored_nothing() -> None:
+    report = sample_report()
+    report.counters["shed_ms"] = 2500
+    assert ("not mirrored: production's messages in the 2.5 s the mirror was shed while the "
+            "host was busy") in RENDERERS["text"](report)
 
 
 def test_json_round_trips() -> None:
