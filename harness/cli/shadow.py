@@ -74,8 +74,8 @@ def _duration(text: str | None) -> float | None:
                    "alone puts on this host, or the relay goes on while production runs.")
 @click.option("--shed", is_flag=True,
               help="With --yield-cpu: unbind the mirror too while the relay holds, so the "
-                   "broker copies nothing; production's messages meanwhile are not mirrored "
-                   "(shed_ms), a --control then cancels the gaps they leave.")
+                   "broker copies nothing; production's messages meanwhile are never "
+                   "mirrored (shed_ms).")
 @json_option
 @click.pass_context
 def start(ctx: click.Context, cloud_name: str, production_host: str, candidate: str,
