@@ -150,13 +150,14 @@ def shadow_session(prod_url: str, shadow_url: str, commands: Connection, nice: i
                     relay.start()
             elif command == "detach" and relay is not None:
                 live = relay.counters["relayed"]  # while production was measured; the rest after
-                copied = live + mirror_depth(prod_url, relay.spec)  # the broker's copies meanwhile
-                caught_up = relay.ready.is_set() and drain_mirror(prod_url, relay.spec)
-                relay.stop()
-                settle(shadow)
                 with kombu.Connection(prod_url) as conn:
+                    channel = conn.default_channel
+                    copied = live + mirror_depth(channel, relay.spec)  # the broker's, meanwhile
+                    caught_up = relay.ready.is_set() and drain_mirror(channel, relay.spec)
+                    relay.stop()
+                    settle(shadow)
                     for queue in mirror_queues(relay.spec):
-                        conn.default_channel.queue_delete(queue.name)
+                        channel.queue_delete(queue.name)
                 commands.send(dict(relay.counters, relayed_live=live, copied_live=copied,
                                    caught_up=int(caught_up)))
                 relay = None
@@ -167,18 +168,17 @@ def shadow_session(prod_url: str, shadow_url: str, commands: Connection, nice: i
         transport.close()
 
 
-def mirror_depth(prod_url: str, spec: MirrorSpec) -> int:
+def mirror_depth(channel: Any, spec: MirrorSpec) -> int:
     """How many copies wait in the mirror."""
-    with kombu.Connection(prod_url) as conn:
-        _, depth, _ = conn.default_channel.queue_declare(spec.name, passive=True)
-        return int(depth)
+    _, depth, _ = channel.queue_declare(spec.name, passive=True)
+    return int(depth)
 
 
-def drain_mirror(prod_url: str, spec: MirrorSpec) -> bool:
+def drain_mirror(channel: Any, spec: MirrorSpec) -> bool:
     """Wait until the relay emptied the mirror, so no shadow work spills into the next phase."""
     deadline = time.monotonic() + DRAIN_TIMEOUT
     while time.monotonic() < deadline:
-        if mirror_depth(prod_url, spec) == 0:
+        if mirror_depth(channel, spec) == 0:
             return True
         time.sleep(0.05)
     return False
