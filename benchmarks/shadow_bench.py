@@ -99,6 +99,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICK
 
 
+def stolen_ticks() -> tuple[int, int]:
+    """(stolen, all) ticks of the box's CPUs since boot: a VM's hypervisor takes its share at
+    will, the largest noise a measurement here suffers (a quarter of the time, seen once)."""
+    fields = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return fields[7], sum(fields)
+
+
+def stolen_since(before: tuple[int, int]) -> float:
+    """The fraction of the box's CPU time the hypervisor took since `before`."""
+    stolen, ticks = (now - then for now, then in zip(stolen_ticks(), before, strict=True))
+    return stolen / ticks if ticks else 0.0
+
+
 def broker_pid() -> int:
     """The local RabbitMQ's Erlang VM, whose CPU a mirror and a relay draw on."""
     found = subprocess.run(["pgrep", "-o", "beam.smp"], capture_output=True, text=True,

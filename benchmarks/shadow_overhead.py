@@ -13,7 +13,8 @@ flat out (calls/s one after another, casts/s sent in a burst until all are handl
 attaches a shadow session in a child process: the mirror in production's vhost, the relay into a
 shadow vhost, and a shadow server of the same endpoint consuming there (niced and idle-scheduled,
 its session's CPU group at the least weight, as a yielding session's side is; on a real cloud it
-runs elsewhere and only the broker is shared).
+runs elsewhere and only the broker is shared). A session is measured once attached (the relay
+connected and consuming): attaching's one-off connections and declares are not the steady cost.
 "yielding" is the same session started with `--yield-cpu`: its relay holds while the box's CPUs
 are busier than that, so the shadow side works in production's idle time; "relayed_live" in its
 counters is how much it relayed while production was measured (the rest came after). The limit
@@ -37,8 +38,9 @@ per-round p99s, each of 400 samples, moved with a hiccup or two: the A/A cost of
 out 1.15 over 30 rounds), and the costs (with / without for latencies, without / with for
 throughput, so above 1 is a cost) come with a bootstrap interval that draws whole pairs. A
 second table says where the box's CPU went meanwhile (production's process, the broker, the
-shadow side), which tells a cost's cause apart from the box's noise, and a third what each
-session adds to "mirror only": the part of its cost that is not the broker's copy.
+shadow side, and the share a VM's hypervisor stole), which tells a cost's cause apart from the
+box's noise, and a third what each session adds to "mirror only": the part of its cost that is
+not the broker's copy.
 Target: <= 1.05 for a session; the verdict is "met" only when every interval lies under it,
 "MISSED" when one lies wholly above, and otherwise "not resolved": this box's noise hides the
 answer, and more rounds narrow it. A metric whose A/A interval leaves out 1 (both sides run the
@@ -67,6 +69,8 @@ from shadow_bench import (
     context,
     cpu_seconds,
     percentile,
+    stolen_since,
+    stolen_ticks,
     throwaway_vhosts,
     url_for,
 )
@@ -147,14 +151,18 @@ def shadow_session(prod_url: str, shadow_url: str, commands: Connection, nice: i
                               shed=command == "shedding")
                 relay.declare()
                 if command != "mirror":  # "mirror": the broker's copy alone, nothing consumes it
-                    relay.start()
+                    relay.start()  # its connections and declares done before production is measured
+                    if not relay.ready.wait(DRAIN_TIMEOUT):
+                        raise SystemExit("the relay did not attach")
             elif command == "detach" and relay is not None:
                 live = relay.counters["relayed"]  # while production was measured; the rest after
                 with kombu.Connection(prod_url) as conn:
                     channel = conn.default_channel
-                    copied = live + mirror_depth(channel, relay.spec)  # the broker's, meanwhile
                     caught_up = relay.ready.is_set() and drain_mirror(channel, relay.spec)
                     relay.stop()
+                    # every copy was made while production was measured (none is sent around
+                    # it), including those delivered to the relay before it held, unread then
+                    copied = relay.counters["mirrored"] + mirror_depth(channel, relay.spec)
                     settle(shadow)
                     for queue in mirror_queues(relay.spec):
                         channel.queue_delete(queue.name)
@@ -209,6 +217,7 @@ def measure(client: RPCClient, compute: Compute, rate: float, seconds: float,
     """One condition: fixed-rate latencies, then flat-out throughput, and the CPU each side used."""
     kwargs = build_kwargs(1)
     cpu_before = {user: cpu_seconds(pid) for user, pid in pids.items()}
+    stolen_before = stolen_ticks()
     call_latencies: list[float] = []
     compute.cast_latencies.clear()
     compute.handled = 0
@@ -236,6 +245,7 @@ def measure(client: RPCClient, compute: Compute, rate: float, seconds: float,
     casts_per_s = flat / (time.perf_counter() - started)
     return Measurement(
         {"calls/s": calls_per_s, "casts/s": casts_per_s, "host busy": busy / total,
+         "stolen": stolen_since(stolen_before),
          **{f"{user} cpu s": cpu_seconds(pid) - cpu_before[user] for user, pid in pids.items()}},
         {"call": call_latencies, "cast": list(compute.cast_latencies)})
 
@@ -438,7 +448,8 @@ def main() -> int:
     print(format_table(["", *(CONDITIONS[c] for c in order)], [
         [label, *(f"{statistics.median(r.values[key] for r in results[c]):.2f}" for c in order)]
         for label, key in [*((f"{user} CPU s", f"{user} cpu s") for user in CPU_USERS),
-                           ("host busy at fixed rate", "host busy")]]))
+                           ("host busy at fixed rate", "host busy"),
+                           ("stolen by the hypervisor", "stolen")]]))
     sent = int(args.rate * args.seconds) + 2 * args.flat
     for condition in sessions:
         copies = statistics.median(r.values["copies"] for r in results[condition])
