@@ -101,7 +101,7 @@ def cpu_seconds(pid: int) -> float:
 
 def stolen_ticks() -> tuple[int, int]:
     """(stolen, all) ticks of the box's CPUs since boot: a VM's hypervisor takes its share at
-    will, the largest noise a measurement here suffers (a quarter of the time, seen once)."""
+    will, the largest noise a measurement here suffers (0.01 to 0.28 of the time over a run)."""
     fields = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
     return fields[7], sum(fields)
 
