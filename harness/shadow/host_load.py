@@ -16,10 +16,15 @@ def cpu_ticks(stat: Path = STAT) -> tuple[int, int]:
     return ticks_of(stat.read_bytes())
 
 
+def counters_of(text: bytes) -> list[int]:
+    """All CPUs' counters from /proc/stat's first line: user, nice, system, idle, iowait, irq,
+    softirq, steal and more."""
+    return [int(field) for field in text.split(b"\n", 1)[0].split()[1:]]
+
+
 def ticks_of(text: bytes) -> tuple[int, int]:
     """(busy, total) ticks from /proc/stat's first line."""
-    user, nice, system, idle, iowait, irq, softirq = (
-        int(field) for field in text.split(b"\n", 1)[0].split()[1:8])
+    user, nice, system, idle, iowait, irq, softirq = counters_of(text)[:7]
     return user + system + irq + softirq, user + nice + system + idle + iowait + irq + softirq
 
 
