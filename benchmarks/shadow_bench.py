@@ -102,7 +102,7 @@ def cpu_seconds(pid: int) -> float:
 
 def stolen_ticks() -> tuple[int, int]:
     """(stolen, all) ticks of the box's CPUs since boot: a VM's hypervisor takes its share at
-    will, the largest noise a measurement here suffers (0.01 to 0.28 of the time over a run)."""
+    will, the largest noise a measurement here suffers (none to 0.28 of the time, by run)."""
     counters = counters_of(STAT.read_bytes())[:8]  # guest time is counted in user's already
     return counters[7], sum(counters)
 
