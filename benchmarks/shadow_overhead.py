@@ -54,13 +54,29 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from contextlib import nullcontext
 from functools import partial
 from multiprocessing.connection import Connection
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import kombu
+import overhead_record
+from overhead_record import Measurement, Recorded, RecordError
+from overhead_stats import (
+    AA_CONFIDENCE,
+    CONFIDENCE,
+    METRICS,
+    TARGET,
+    Pair,
+    beyond,
+    bootstrap,
+    log_costs,
+    paired_costs,
+    pooled,
+    pooled_costs,
+    verdict,
+)
 from shadow_bench import (
     CONTROL_EXCHANGE,
     HOST,
@@ -68,7 +84,6 @@ from shadow_bench import (
     build_kwargs,
     context,
     cpu_seconds,
-    percentile,
     stolen_since,
     stolen_ticks,
     throwaway_vhosts,
@@ -83,15 +98,10 @@ from harness.shadow.relay import Relay
 from harness.tables import format_table
 
 DRAIN_TIMEOUT = 60.0
-LATENCIES = {"call p50 ms": ("call", 0.5), "call p99 ms": ("call", 0.99),
-             "cast p50 ms": ("cast", 0.5), "cast p99 ms": ("cast", 0.99)}
-METRICS = (*LATENCIES, "calls/s", "casts/s")
 # where the box's CPU went while production was measured: not costs, the reasons for them
 CPU_USERS = ("production", "broker", "shadow")
-TARGET = 1.05
 WARM_UPS = 3
 LEAST_LIMIT = 0.02  # a warm-up that read about 0 (seen once) would hold the relay for good
-CONFIDENCE = 0.9
 DETACHED = ("without", "again")  # "again" measures nothing new: its cost is the noise floor
 CONDITIONS = {"without": "without", "again": "without, again", "mirror": "mirror only",
               "with": "with shadow",
@@ -99,15 +109,6 @@ CONDITIONS = {"without": "without", "again": "without, again", "mirror": "mirror
 COMPARED = [c for c in CONDITIONS if c != "without"]  # each against a "without" beside it
 SESSIONS = ("with", "yielding", "shedding")  # a relay attached: the mirror's copy and more
 YIELDING = ("yielding", "shedding")  # started with --yield-cpu, the second with --shed too
-
-
-@dataclass
-class Measurement:
-    """One condition measured once: throughputs, CPU seconds and how busy the host was, and
-    every latency sample (seconds) by kind, kept so that rounds can be pooled."""
-
-    values: dict[str, float]
-    samples: dict[str, list[float]]
 
 
 class Compute:
@@ -250,74 +251,6 @@ def measure(client: RPCClient, compute: Compute, rate: float, seconds: float,
         {"call": call_latencies, "cast": list(compute.cast_latencies)})
 
 
-def pooled(measurements: list[Measurement]) -> dict[str, float]:
-    """Each metric over several measurements as if they were one long one: a percentile of all
-    their samples, a throughput of all their messages over all their time (a p99 of one
-    measurement's 400 samples is its 4th worst, which one hiccup of the box moves)."""
-    ordered = {kind: sorted(x for m in measurements for x in m.samples[kind])
-               for kind, _ in LATENCIES.values()}
-    return {**{metric: percentile(ordered[kind], fraction) * 1e3
-               for metric, (kind, fraction) in LATENCIES.items()},
-            **{metric: len(measurements) / sum(1 / m.values[metric] for m in measurements)
-               for metric in METRICS if metric not in LATENCIES}}
-
-
-def pair_costs(pairs: list[tuple[Measurement, Measurement]]) -> dict[str, float]:
-    """Each metric's cost over (without, condition) pairs, each side pooled."""
-    without, condition = pooled([w for w, _ in pairs]), pooled([c for _, c in pairs])
-    return {metric: cost(metric, without[metric], condition[metric]) for metric in METRICS}
-
-
-def bootstrap(rounds: int, estimate: Callable[[list[int]], dict[str, float]],
-              resamples: int = 1000) -> dict[str, tuple[float, float]]:
-    """An interval of each metric's estimate, drawing whole rounds with replacement: it then
-    carries the samples' noise and the box's drift between rounds (which a round's pairs share),
-    so on a noisy box a cost that lands on either side of the target by chance shows as such."""
-    draw = random.Random(0)
-    drawn = [estimate(draw.choices(range(rounds), k=rounds)) for _ in range(resamples)]
-    tail = (1 - CONFIDENCE) / 2
-    intervals = {}
-    for metric in METRICS:
-        costs = sorted(d[metric] for d in drawn)
-        intervals[metric] = costs[int(tail * resamples)], costs[int((1 - tail) * resamples) - 1]
-    return intervals
-
-
-def drawn_costs(pairs: list[tuple[Measurement, Measurement]], drawn: Sequence[int]
-                ) -> dict[str, float]:
-    """Each metric's cost over the drawn rounds' pairs."""
-    return pair_costs([pairs[n] for n in drawn])
-
-
-def beyond(pairs: list[tuple[Measurement, Measurement]],
-           floor: list[tuple[Measurement, Measurement]], drawn: Sequence[int]
-           ) -> dict[str, float]:
-    """Each metric's cost over another condition's in the same rounds: what a session adds to
-    the broker's copy into the mirror, which the design asks for and only shedding avoids."""
-    costs, floors = drawn_costs(pairs, drawn), drawn_costs(floor, drawn)
-    return {metric: costs[metric] / floors[metric] for metric in METRICS}
-
-
-def verdict(intervals: list[tuple[float, float]], trusted: list[bool]) -> str:
-    """Met only when every metric's interval lies at or under the target and the A/A test
-    trusts them all, missed when a trusted one lies wholly above it; otherwise this run cannot
-    tell, and more rounds may."""
-    if all(high <= TARGET for _, high in intervals) and all(trusted):
-        return "met"
-    worst = max((low for (low, _), ok in zip(intervals, trusted, strict=True) if ok),
-                default=0.0)
-    if worst > TARGET:
-        return f"MISSED (a metric's cost is at least {worst:.2f})"
-    return (f"not resolved (intervals span the target, up to "
-            f"{max(high for _, high in intervals):.2f}, or the A/A test did not trust them): "
-            f"more rounds may tell")
-
-
-def cost(metric: str, without: float, with_shadow: float) -> float:
-    """Above 1 means the shadow costs production: latency ratio up, throughput ratio down."""
-    return without / with_shadow if metric.endswith("/s") else with_shadow / without
-
-
 def measure_condition(condition: str, client: RPCClient, compute: Compute, session: Connection,
                       args: argparse.Namespace, pids: dict[str, int], label: str
                       ) -> Measurement:
@@ -337,28 +270,74 @@ def measure_condition(condition: str, client: RPCClient, compute: Compute, sessi
 
 
 def run_rounds(client: RPCClient, compute: Compute, session: Connection,
-               args: argparse.Namespace, pids: dict[str, int],
-               results: dict[str, list[Measurement]],
-               beside: dict[str, list[Measurement]]) -> None:
-    """Every compared condition once per round beside a "without" of its own (kept in `beside`),
-    pairs and sides in a fresh random order."""
+               args: argparse.Namespace, pids: dict[str, int], save: IO[str] | None
+               ) -> list[dict[str, dict[str, Measurement]]]:
+    """Every compared condition once per round beside a "without" of its own, pairs and sides
+    in a fresh random order; each round's measurements by pair and side, each saved as made."""
+    rounds: list[dict[str, dict[str, Measurement]]] = []
     for n in range(args.rounds):
         draw = random.Random(n)
-        for condition in draw.sample(list(beside), len(beside)):
+        rounds.append({})
+        for condition in draw.sample(args.conditions, len(args.conditions)):
             for side in draw.sample(["without", condition], 2):
                 measured = measure_condition(side, client, compute, session, args, pids,
                                              f"round {n + 1}")
-                results[side].append(measured)
-                if side == "without":
-                    beside[condition].append(measured)
+                rounds[-1].setdefault(condition, {})[side] = measured
+                if save:
+                    overhead_record.write_measurement(save, n + 1, condition, side, measured)
+    return rounds
 
 
-def print_added(pairs: dict[str, list[tuple[Measurement, Measurement]]], sessions: list[str],
+def measured_run(args: argparse.Namespace) -> Recorded:
+    """Production up, its warm-ups, the session's child, every round; saved as it goes."""
+    settings = {"rate": args.rate, "seconds": args.seconds, "flat": args.flat,
+                "shadow_nice": args.shadow_nice, "conditions": args.conditions,
+                "commit": overhead_record.commit()}
+    with throwaway_vhosts("prod", "shadow") as vhosts, \
+            (open(args.save, "w") if args.save else nullcontext()) as save:
+        prod, shadow = url_for(vhosts["prod"]), url_for(vhosts["shadow"])
+        pids = {"production": os.getpid(), "broker": broker_pid()}
+        transport = Transport(prod, control_exchange=CONTROL_EXCHANGE)
+        compute, servers = Compute(), ServerSet(transport)
+        servers.add("compute", HOST, [compute])
+        servers.start()
+        try:
+            client = RPCClient(transport, Target("compute", server=HOST, version="6.0"),
+                               timeout=30)
+            # the lowest of a few readings: the first, cold one once read 0.24 where production
+            # then kept the box 0.11-0.22 busy, and a limit of half that let the relay go on
+            # while production ran (hundreds of copies, where a lower limit let a dozen through)
+            warm = min(measure(client, compute, args.rate, 2.0, 100, pids).values["host busy"]
+                       for _ in range(WARM_UPS))
+            yield_cpu = args.yield_cpu or max(warm / 2, LEAST_LIMIT)
+            if save:
+                overhead_record.write_header(save, settings, yield_cpu)
+            ours, theirs = multiprocessing.Pipe()
+            child = multiprocessing.get_context("spawn").Process(
+                target=shadow_session, args=(prod, shadow, theirs, args.shadow_nice, yield_cpu),
+                daemon=True)
+            child.start()
+            assert child.pid is not None
+            ours.send("ping")  # up and serving: its start-up's CPU stays out of round 1's
+            ours.recv()
+            try:
+                rounds = run_rounds(client, compute, ours, args,
+                                    {**pids, "shadow": child.pid}, save)
+            finally:
+                ours.send("quit")
+                child.join(timeout=15)
+        finally:
+            servers.stop()
+            transport.close()
+    return Recorded(settings, [yield_cpu], rounds)
+
+
+def print_added(logs: dict[str, list[dict[str, float]]], sessions: list[str],
                 rounds: int) -> None:
     """The third table: what each session adds to the mirror's copy, an interval drawn on the
     same rounds for both."""
-    added = {c: beyond(pairs[c], pairs["mirror"], range(rounds)) for c in sessions}
-    added_intervals = {c: bootstrap(rounds, partial(beyond, pairs[c], pairs["mirror"]))
+    added = {c: beyond(logs[c], logs["mirror"], range(rounds)) for c in sessions}
+    added_intervals = {c: bootstrap(rounds, partial(beyond, logs[c], logs["mirror"]))
                        for c in sessions}
     print(f"\nWhat a session adds to the mirror's copy (its cost over {CONDITIONS['mirror']}'s "
           f"in the same rounds) [{CONFIDENCE:.0%} interval, rounds resampled]")
@@ -377,6 +356,65 @@ def compared_conditions(text: str) -> list[str]:
     return [c for c in COMPARED if c in named | {"again"}]
 
 
+def report(run: Recorded) -> None:
+    """The tables and the verdicts."""
+    compared: list[str] = run.settings["conditions"]
+    sessions = [c for c in SESSIONS if c in compared]
+    rounds = len(run.rounds)
+    pairs: dict[str, list[Pair]] = {c: [(r[c]["without"], r[c][c]) for r in run.rounds]
+                                    for c in compared}
+    results = {"without": [w for c in compared for w, _ in pairs[c]],
+               **{c: [m for _, m in pairs[c]] for c in compared}}
+    order = list(results)
+    overall = {c: pooled(results[c]) for c in order}
+    logs = {c: log_costs(pairs[c]) for c in compared}
+    costs = {c: paired_costs(logs[c], range(rounds)) for c in compared}
+    intervals = {c: bootstrap(rounds, partial(paired_costs, logs[c])) for c in compared}
+    rows = [[metric, *(f"{overall[c][metric]:,.2f}" for c in order),
+             *(f"{costs[c][metric]:.3f} [{intervals[c][metric][0]:.2f}, "
+               f"{intervals[c][metric][1]:.2f}]" for c in compared)] for metric in METRICS]
+    settings = run.settings
+    print(f"\n{rounds} rounds, each condition beside a 'without' of its own, in shuffled "
+          f"order; fixed rate {settings['rate']:g}/s for {settings['seconds']:g} s, flat out "
+          f"{settings['flat']} calls and {settings['flat']} casts; shadow niced "
+          f"{settings['shadow_nice']}; yielding above "
+          f"{', '.join(f'{limit:.2f}' for limit in run.yield_cpus)} busy; code "
+          f"{settings['commit'][:12]}; values: all rounds pooled; cost: the geometric mean of "
+          f"each pair's ratio [{CONFIDENCE:.0%} interval, rounds resampled]")
+    print(format_table(["metric", *(CONDITIONS[c] for c in order),
+                        *(f"cost: {CONDITIONS[c]}" for c in compared)], rows))
+    for condition in compared:
+        print(f"cost with all rounds pooled instead, {CONDITIONS[condition]}: " + ", ".join(
+            f"{metric} {value:.3f}" for metric, value in pooled_costs(pairs[condition]).items()))
+    print("\nWhere the box's CPU went while production was measured (median over rounds)")
+    print(format_table(["", *(CONDITIONS[c] for c in order)], [
+        [label, *(f"{statistics.median(r.values[key] for r in results[c]):.2f}" for c in order)]
+        for label, key in [*((f"{user} CPU s", f"{user} cpu s") for user in CPU_USERS),
+                           ("host busy at fixed rate", "host busy"),
+                           ("stolen by the hypervisor", "stolen")]]))
+    sent = int(settings["rate"] * settings["seconds"]) + 2 * settings["flat"]
+    for condition in sessions:
+        copies = statistics.median(r.values["copies"] for r in results[condition])
+        print(f"{CONDITIONS[condition]}: the broker copied {copies:g} of the {sent} messages "
+              f"production was sent in a measurement (median)")
+    floor = max(high for _, high in intervals["again"].values())
+    print(f"noise floor ({CONDITIONS['again']} / without): costs up to {floor:.2f} are within "
+          f"this box's noise")
+    # Both sides of an A/A pair run the same, so an interval without 1 in it means this run's
+    # intervals understate the box's noise on that metric.
+    checked = bootstrap(rounds, partial(paired_costs, logs["again"]), AA_CONFIDENCE)
+    trusted = [low <= 1 <= high for low, high in checked.values()]
+    for (metric, (low, high)), ok in zip(checked.items(), trusted, strict=True):
+        if not ok:
+            print(f"A/A test failed on {metric}: [{low:.2f}, {high:.2f}] ({AA_CONFIDENCE:.1%}) "
+                  f"leaves out 1 although both sides run the same; no verdict rests on it")
+    for condition in sessions:
+        print(f"target <= {TARGET}, {CONDITIONS[condition]}: "
+              f"{verdict(list(intervals[condition].values()), trusted)}")
+    if "mirror" in compared and sessions:
+        print_added(logs, sessions, rounds)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -391,85 +429,17 @@ def main() -> int:
     parser.add_argument("--conditions", type=compared_conditions, default=COMPARED,
                         help=f"which of {', '.join(COMPARED)} to measure, comma-separated "
                              f"(\"again\", the noise floor, always is)")
+    parser.add_argument("--save", type=Path, metavar="PATH",
+                        help="write every measurement there as it is made (JSON lines)")
+    parser.add_argument("--load", type=Path, nargs="+", metavar="PATH",
+                        help="measure nothing: report on runs saved with --save, several "
+                             "pooled round by round when their code and settings match")
     args = parser.parse_args()
-    compared: list[str] = args.conditions
-    sessions = [c for c in SESSIONS if c in compared]
-    results: dict[str, list[Measurement]] = {c: [] for c in ("without", *compared)}
-    beside: dict[str, list[Measurement]] = {c: [] for c in compared}
-    order = list(results)
-    with throwaway_vhosts("prod", "shadow") as vhosts:
-        prod, shadow = url_for(vhosts["prod"]), url_for(vhosts["shadow"])
-        pids = {"production": os.getpid(), "broker": broker_pid()}
-        transport = Transport(prod, control_exchange=CONTROL_EXCHANGE)
-        compute, servers = Compute(), ServerSet(transport)
-        servers.add("compute", HOST, [compute])
-        servers.start()
-        try:
-            client = RPCClient(transport, Target("compute", server=HOST, version="6.0"),
-                               timeout=30)
-            # the lowest of a few readings: the first, cold one once read 0.24 where production
-            # then kept the box 0.11-0.22 busy, and a limit of half that let the relay go on
-            # while production ran (hundreds of copies, where a lower limit let a dozen through)
-            warm = min(measure(client, compute, args.rate, 2.0, 100, pids).values["host busy"]
-                       for _ in range(WARM_UPS))
-            yield_cpu = args.yield_cpu or max(warm / 2, LEAST_LIMIT)
-            ours, theirs = multiprocessing.Pipe()
-            child = multiprocessing.get_context("spawn").Process(
-                target=shadow_session, args=(prod, shadow, theirs, args.shadow_nice, yield_cpu),
-                daemon=True)
-            child.start()
-            assert child.pid is not None
-            ours.send("ping")  # up and serving: its start-up's CPU stays out of round 1's
-            ours.recv()
-            try:
-                run_rounds(client, compute, ours, args, {**pids, "shadow": child.pid}, results,
-                           beside)
-            finally:
-                ours.send("quit")
-                child.join(timeout=15)
-        finally:
-            servers.stop()
-            transport.close()
-    overall = {c: pooled(results[c]) for c in order}
-    pairs = {c: list(zip(beside[c], results[c], strict=True)) for c in compared}
-    costs = {c: pair_costs(pairs[c]) for c in compared}
-    intervals = {c: bootstrap(args.rounds, partial(drawn_costs, pairs[c])) for c in compared}
-    rows = [[metric, *(f"{overall[c][metric]:,.2f}" for c in order),
-             *(f"{costs[c][metric]:.3f} [{intervals[c][metric][0]:.2f}, "
-               f"{intervals[c][metric][1]:.2f}]" for c in compared)] for metric in METRICS]
-    print(f"\n{args.rounds} rounds, each condition beside a 'without' of its own, in shuffled "
-          f"order; fixed rate {args.rate:g}/s for "
-          f"{args.seconds:g} s, flat out {args.flat} calls and {args.flat} casts; shadow niced "
-          f"{args.shadow_nice}; yielding above {yield_cpu:.2f} busy; all rounds pooled; cost: "
-          f"against the 'without' beside [{CONFIDENCE:.0%} interval, rounds resampled]")
-    print(format_table(["metric", *(CONDITIONS[c] for c in order),
-                        *(f"cost: {CONDITIONS[c]}" for c in compared)], rows))
-    print("\nWhere the box's CPU went while production was measured (median over rounds)")
-    print(format_table(["", *(CONDITIONS[c] for c in order)], [
-        [label, *(f"{statistics.median(r.values[key] for r in results[c]):.2f}" for c in order)]
-        for label, key in [*((f"{user} CPU s", f"{user} cpu s") for user in CPU_USERS),
-                           ("host busy at fixed rate", "host busy"),
-                           ("stolen by the hypervisor", "stolen")]]))
-    sent = int(args.rate * args.seconds) + 2 * args.flat
-    for condition in sessions:
-        copies = statistics.median(r.values["copies"] for r in results[condition])
-        print(f"{CONDITIONS[condition]}: the broker copied {copies:g} of the {sent} messages "
-              f"production was sent in a measurement (median)")
-    floor = max(high for _, high in intervals["again"].values())
-    print(f"noise floor ({CONDITIONS['again']} / without): costs up to {floor:.2f} are within "
-          f"this box's noise")
-    # Both sides of an A/A pair run the same, so an interval without 1 in it means this run's
-    # intervals understate the box's noise on that metric (a p99 of few rounds can).
-    trusted = [low <= 1 <= high for low, high in intervals["again"].values()]
-    for (metric, (low, high)), ok in zip(intervals["again"].items(), trusted, strict=True):
-        if not ok:
-            print(f"A/A test failed on {metric}: [{low:.2f}, {high:.2f}] leaves out 1 although "
-                  f"both sides run the same; no verdict rests on that metric")
-    for condition in sessions:
-        print(f"target <= {TARGET}, {CONDITIONS[condition]}: "
-              f"{verdict(list(intervals[condition].values()), trusted)}")
-    if "mirror" in compared and sessions:
-        print_added(pairs, sessions, args.rounds)
+    try:
+        report(overhead_record.pooled_runs(args.load) if args.load else measured_run(args))
+    except RecordError as error:
+        print(error, file=sys.stderr)
+        return 2
     return 0
 
 
