@@ -4,7 +4,7 @@ Run by hand (not part of the test suite):
 
     .venv/bin/python benchmarks/shadow_overhead.py [--rounds 5] [--rate 200] [--seconds 4]
         [--flat 1500] [--shadow-nice 10] [--yield-cpu FRACTION]
-        [--conditions mirror,yielding,shedding]
+        [--conditions mirror,yielding,shedding] [--save PATH] | --load PATH [PATH ...]
 
 Production is a ServerSet serving a compute-like endpoint on topic compute, host cmp-1, and a
 client in this process. Each condition runs calls and casts (build_and_run_instance with a ~2 KB
@@ -32,11 +32,13 @@ condition beside a "without" of its own, the pairs and which side goes first in 
 order (a fixed rotation kept the same neighbours, and what one leaves behind weighed on the next
 every time), and a condition's cost is against its own neighbour: a box whose speed drifts over
 minutes (production's own CPU time for the same work ranged 2.9-5.0 s over rounds, its
-throughput 1.7-fold) then shifts both sides of a pair alike. Each side's rounds are pooled,
-latencies as one long run's samples and throughputs as all messages over all time (a median of
-per-round p99s, each of 400 samples, moved with a hiccup or two: the A/A cost of cast p99 came
-out 1.15 over 30 rounds), and the costs (with / without for latencies, without / with for
-throughput, so above 1 is a cost) come with a bootstrap interval that draws whole pairs. A
+throughput 1.7-fold) then shifts both sides of a pair alike. A cost (with / without for
+latencies, without / with for throughput, so above 1 is a cost) is the geometric mean of its
+pairs' ratios, each side's p99 over its own samples: every pair weighs the same. Pooling each
+side's rounds into one long run's samples, as this script did before, let the few rounds with a
+hiccup of the box decide a p99 (the A/A test's p99 costs came out 0.91 and 0.94 over 180
+rounds); those pooled costs are printed too. Each cost comes with a bootstrap interval that
+draws whole rounds. A
 second table says where the box's CPU went meanwhile (production's process, the broker, the
 shadow side, and the share a VM's hypervisor stole), which tells a cost's cause apart from the
 box's noise, and a third what each session adds to "mirror only": the part of its cost that is
@@ -44,7 +46,11 @@ not the broker's copy.
 Target: <= 1.05 for a session; the verdict is "met" only when every interval lies under it,
 "MISSED" when one lies wholly above, and otherwise "not resolved": this box's noise hides the
 answer, and more rounds narrow it. A metric whose A/A interval leaves out 1 (both sides run the
-same, so this run understates the noise there) counts for neither "met" nor "MISSED".
+same, so this run understates the noise there) counts for neither "met" nor "MISSED"; for that
+test the six A/A intervals are widened to 98.3 %, or a box whose noise they describe exactly
+would fail it about half the time.
+`--save PATH` writes every measurement as it is made, and `--load PATH...` reports on saved
+runs instead of measuring: several runs of the same commit and settings pool round by round.
 """
 
 import argparse
