@@ -1,6 +1,7 @@
 """shadow_overhead.py's measurements kept as JSON lines, so a run can be analysed again, or
 several runs of the same code and settings pooled, without measuring again."""
 
+import gzip
 import json
 import subprocess
 from collections.abc import Iterable
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 SETTINGS = ("rate", "seconds", "flat", "shadow_nice", "conditions", "commit")
+DIGITS = 6  # a microsecond: latencies here run from a tenth of a millisecond up
 
 
 @dataclass
@@ -46,6 +48,13 @@ def commit() -> str:
     return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
+def open_text(path: Path, mode: str) -> IO[str]:
+    """A saved run's file, gzip-compressed when its name ends in .gz (a run is megabytes)."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "wt" if mode == "w" else "rt")
+    return open(path, mode)
+
+
 def write_header(out: IO[str], settings: dict[str, Any], yield_cpu: float) -> None:
     """The first line: what was measured, how."""
     out.write(json.dumps({"settings": settings, "yield_cpu": yield_cpu}) + "\n")
@@ -54,17 +63,20 @@ def write_header(out: IO[str], settings: dict[str, Any], yield_cpu: float) -> No
 def write_measurement(out: IO[str], round_: int, pair: str, side: str,
                       measured: Measurement) -> None:
     """One line per measurement, flushed, so a run cut short keeps what it measured."""
+    samples = {kind: [round(x, DIGITS) for x in xs] for kind, xs in measured.samples.items()}
     out.write(json.dumps({"round": round_, "pair": pair, "side": side,
-                          "values": measured.values, "samples": measured.samples}) + "\n")
+                          "values": measured.values, "samples": samples}) + "\n")
     out.flush()
 
 
 def read(path: Path) -> Recorded:
     """A saved run; its last round is dropped when the run was cut short in the middle of it."""
     try:
-        text = path.read_text()
-    except OSError as error:
-        raise RecordError(path, None, f"cannot read: {error.strerror}") from error
+        with open_text(path, "r") as saved:
+            text = saved.read()
+    except (OSError, EOFError) as error:  # a gzip file cut short: EOFError
+        reason = getattr(error, "strerror", None) or error
+        raise RecordError(path, None, f"cannot read: {reason}") from error
     lines = text.splitlines()
     if lines and not text.endswith("\n"):
         lines.pop()  # cut short while writing it

@@ -300,7 +300,7 @@ def measured_run(args: argparse.Namespace) -> Recorded:
                 "shadow_nice": args.shadow_nice, "conditions": args.conditions,
                 "commit": overhead_record.commit()}
     with throwaway_vhosts("prod", "shadow") as vhosts, \
-            (open(args.save, "w") if args.save else nullcontext()) as save:
+            (overhead_record.open_text(args.save, "w") if args.save else nullcontext()) as save:
         prod, shadow = url_for(vhosts["prod"]), url_for(vhosts["shadow"])
         pids = {"production": os.getpid(), "broker": broker_pid()}
         transport = Transport(prod, control_exchange=CONTROL_EXCHANGE)

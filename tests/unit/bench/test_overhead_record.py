@@ -8,6 +8,7 @@ import pytest
 from overhead_record import (
     Measurement,
     RecordError,
+    open_text,
     pooled_runs,
     read,
     write_header,
@@ -39,6 +40,19 @@ def test_a_saved_run_reads_back_round_by_round(tmp_path: Path) -> None:
     assert run.rounds[0]["again"]["without"].samples == {"call": [0.001], "cast": [0.002]}
 
 
+def test_a_gzipped_run_reads_back_its_latencies_to_the_microsecond(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl.gz"
+    with open_text(path, "w") as out:
+        write_header(out, SETTINGS, 0.12)
+        for pair in ("again", "shedding"):
+            for side in ("without", pair):
+                write_measurement(out, 1, pair, side, Measurement(
+                    {"calls/s": 900.0, "casts/s": 2.0},
+                    {"call": [0.0016234569996], "cast": [0.0004]}))
+    assert path.read_bytes()[:2] == b"\x1f\x8b"
+    assert read(path).rounds[0]["again"]["again"].samples["call"] == [0.001623]
+
+
 def test_a_run_cut_short_keeps_its_complete_rounds(tmp_path: Path) -> None:
     text = saved(3)
     path = tmp_path / "run.jsonl"
@@ -67,6 +81,7 @@ def test_runs_of_other_code_refuse_to_pool(tmp_path: Path) -> None:
     (saved(1).replace('"samples"', '"sample"', 1), r"run\.jsonl:2: not a measurement"),
     (saved(1) + "{oops\n", r"run\.jsonl:6: not JSON"),
     (saved(1).split("\n", 1)[0] + "\n", r"run\.jsonl:1: not one round complete"),
+    ("", r"run\.jsonl:1: no header"),
 ])
 def test_a_file_that_is_not_a_saved_run_is_named_with_its_line(tmp_path: Path, text: str,
                                                                error: str) -> None:
