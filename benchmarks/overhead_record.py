@@ -86,9 +86,12 @@ def read(path: Path) -> Recorded:
             records.append(json.loads(line))
         except json.JSONDecodeError as error:
             raise RecordError(path, number, f"not JSON: {error.msg}") from error
-    if not records or "settings" not in records[0]:
+    header = records[0] if records else None
+    if not isinstance(header, dict) or not isinstance(header.get("settings"), dict) \
+            or "yield_cpu" not in header:
         raise RecordError(path, 1, "no header: not a file written by --save")
-    header = records[0]
+    if missing := set(SETTINGS) - header["settings"].keys():
+        raise RecordError(path, 1, f"the header's settings lack {', '.join(sorted(missing))}")
     rounds: dict[int, dict[str, dict[str, Measurement]]] = {}
     for number, record in enumerate(records[1:], 2):
         try:
@@ -96,9 +99,10 @@ def read(path: Path) -> Recorded:
             rounds.setdefault(record["round"], {}).setdefault(record["pair"], {})[
                 record["side"]] = measured
         except (KeyError, TypeError) as error:
-            raise RecordError(path, number, f"not a measurement: missing {error}") from error
+            raise RecordError(path, number, f"not a measurement ({type(error).__name__}: "
+                                            f"{error})") from error
     complete = [pairs for pairs in rounds.values()
-                if set(pairs) == set(header["settings"]["conditions"]) - {"without"}
+                if set(pairs) == set(header["settings"]["conditions"])
                 and all(len(sides) == 2 for sides in pairs.values())]
     if not complete:
         raise RecordError(path, len(lines), "not one round complete")

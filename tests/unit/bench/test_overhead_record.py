@@ -82,6 +82,8 @@ def test_runs_of_other_code_refuse_to_pool(tmp_path: Path) -> None:
     (saved(1) + "{oops\n", r"run\.jsonl:6: not JSON"),
     (saved(1).split("\n", 1)[0] + "\n", r"run\.jsonl:1: not one round complete"),
     ("", r"run\.jsonl:1: no header"),
+    ("[1]\n", r"run\.jsonl:1: no header"),
+    (saved(1).replace(', "commit": "abc"', "", 1), r"run\.jsonl:1: .* settings lack commit"),
 ])
 def test_a_file_that_is_not_a_saved_run_is_named_with_its_line(tmp_path: Path, text: str,
                                                                error: str) -> None:
