@@ -35,9 +35,9 @@ minutes (production's own CPU time for the same work ranged 2.9-5.0 s over round
 throughput 1.7-fold) then shifts both sides of a pair alike. A cost (with / without for
 latencies, without / with for throughput, so above 1 is a cost) is the geometric mean of its
 pairs' ratios, each side's p99 over its own samples: every pair weighs the same. Pooling each
-side's rounds into one long run's samples, as this script did before, let the few rounds with a
-hiccup of the box decide a p99 (the A/A test's p99 costs came out 0.91 and 0.94 over 180
-rounds); those pooled costs are printed too. Each cost comes with a bootstrap interval that
+side's rounds into one long run's samples lets the few rounds with a hiccup of the box decide a
+p99 (so pooled, the A/A test's p99 costs came out 0.91 and 0.94 over 180 rounds); those pooled
+costs are printed too. Each cost comes with a bootstrap interval that
 draws whole rounds. A
 second table says where the box's CPU went meanwhile (production's process, the broker, the
 shadow side, and the share a VM's hypervisor stole), which tells a cost's cause apart from the
@@ -435,9 +435,10 @@ def main() -> int:
     parser.add_argument("--conditions", type=compared_conditions, default=COMPARED,
                         help=f"which of {', '.join(COMPARED)} to measure, comma-separated "
                              f"(\"again\", the noise floor, always is)")
-    parser.add_argument("--save", type=Path, metavar="PATH",
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--save", type=Path, metavar="PATH",
                         help="write every measurement there as it is made (JSON lines)")
-    parser.add_argument("--load", type=Path, nargs="+", metavar="PATH",
+    source.add_argument("--load", type=Path, nargs="+", metavar="PATH",
                         help="measure nothing: report on runs saved with --save, several "
                              "pooled round by round when their code and settings match")
     args = parser.parse_args()
