@@ -71,12 +71,16 @@ def write_measurement(out: IO[str], round_: int, pair: str, side: str,
 
 def read(path: Path) -> Recorded:
     """A saved run; its last round is dropped when the run was cut short in the middle of it."""
+    read_lines: list[str] = []
     try:
         with open_text(path, "r") as saved:
-            text = saved.read()
-    except (OSError, EOFError) as error:  # a gzip file cut short: EOFError
-        reason = getattr(error, "strerror", None) or error
-        raise RecordError(path, None, f"cannot read: {reason}") from error
+            for line in saved:  # line by line: every line flushed before a cut is whole
+                read_lines.append(line)
+    except EOFError:
+        pass  # a gzip file cut short, its end-of-stream marker never written
+    except OSError as error:
+        raise RecordError(path, None, f"cannot read: {error.strerror or error}") from error
+    text = "".join(read_lines)
     lines = text.splitlines()
     if lines and not text.endswith("\n"):
         lines.pop()  # cut short while writing it

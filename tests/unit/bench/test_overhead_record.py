@@ -91,3 +91,16 @@ def test_a_file_that_is_not_a_saved_run_is_named_with_its_line(tmp_path: Path, t
     path.write_text(text)
     with pytest.raises(RecordError, match=error):
         read(path)
+
+
+def test_a_gzipped_run_cut_short_keeps_every_line_flushed_before_the_cut(tmp_path: Path
+                                                                         ) -> None:
+    """A run killed while saving to .gz leaves no end-of-stream marker: reading to its end
+    raises EOFError, which once lost the whole run."""
+    path, cut = tmp_path / "run.jsonl.gz", tmp_path / "cut.jsonl.gz"
+    out = open_text(path, "w")
+    out.write(saved(3))
+    out.flush()
+    cut.write_bytes(path.read_bytes())  # as a kill -9 leaves it
+    out.close()
+    assert len(read(cut).rounds) == 3
