@@ -74,8 +74,7 @@ def read(path: Path) -> Recorded:
     read_lines: list[str] = []
     try:
         with open_text(path, "r") as saved:
-            for line in saved:  # line by line: every line flushed before a cut is whole
-                read_lines.append(line)
+            read_lines.extend(saved)  # line by line: each line flushed before a cut is kept
     except EOFError:
         pass  # a gzip file cut short, its end-of-stream marker never written
     except OSError as error:
