@@ -11,10 +11,11 @@ import kombu.message
 
 from harness.bus import envelope, topology
 from harness.bus.dedup import SeenIds
-from harness.bus.exceptions import MalformedMessage, MessagingTimeout
+from harness.bus.exceptions import MalformedMessage, MessagingError, MessagingTimeout
 
 LOG = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
+_CLOSED: dict[str, Any] = {}  # put in every waiting call's box by close()
 
 
 class ReplyWaiter:
@@ -39,7 +40,10 @@ class ReplyWaiter:
     def listen(self, msg_id: str) -> None:
         """Expect a reply to `msg_id` (call before publishing, so a fast reply is not lost)."""
         with self._lock:
-            self._waiting[msg_id] = queue.Queue()
+            box: queue.Queue[dict[str, Any]] = queue.Queue()
+            self._waiting[msg_id] = box
+            if self._stopped.is_set():  # closed by another thread since this call took it
+                box.put(_CLOSED)
 
     def wait(self, msg_id: str, timeout: float) -> dict[str, Any]:
         """The final reply to `msg_id` (heartbeats skipped); MessagingTimeout after `timeout`
@@ -50,6 +54,9 @@ class ReplyWaiter:
                 box = self._waiting[msg_id]
             while True:
                 reply = box.get(timeout=max(0.0, deadline - time.monotonic()))
+                if reply is _CLOSED:
+                    raise MessagingError(f"The reply queue {self.name} was closed while "
+                                         f"waiting for a reply to message ID {msg_id}.")
                 if reply.get("ending", True) or reply.get("failure"):
                     return reply
                 # an oslo server's call-monitor heartbeat (ending false): keep waiting
@@ -107,7 +114,11 @@ class ReplyWaiter:
             self._stopped.wait(1)
 
     def close(self) -> None:
-        """Stop the thread and close the connection."""
+        """Stop the thread and close the connection; the calls still waiting fail now, not at
+        their timeout."""
         self._stopped.set()
+        with self._lock:
+            for box in self._waiting.values():
+                box.put(_CLOSED)
         self._thread.join(timeout=5)
         self._connection.release()

@@ -91,7 +91,7 @@ def run(ctx: click.Context, cloud_name: str | None, config_files: tuple[Path, ..
                           name, services, options.rpc_version, options.capacity))
     with stop_on_signals() as stop:
         try:
-            shards.start()
+            shards.start(stop)
             click.echo(f"hollow: {count} shard(s) serving compute.{shards.hosts[0]}"
                        f"{' ...' if count > 1 else ''} at RPC {rpc_version}; Ctrl-C to stop",
                        err=True)

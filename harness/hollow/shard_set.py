@@ -8,7 +8,15 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from harness.bus import Notifier, RPCClient, ServerSet, Target, Transport
+from harness.bus import (
+    MessagingError,
+    MessagingTimeout,
+    Notifier,
+    RPCClient,
+    ServerSet,
+    Target,
+    Transport,
+)
 from harness.hollow.compute import COMPUTE_TOPIC, DEFAULT_RPC_VERSION, HollowCompute
 from harness.hollow.effects import EffectRecorder
 from harness.hollow.ordering import PerInstanceOrder
@@ -17,6 +25,7 @@ from harness.hollow.services import CONDUCTOR_TOPIC, CONDUCTOR_VERSION, ShardSer
 from shims.mode import Mode, current_mode
 
 LOG = logging.getLogger(__name__)
+STOP_POLL_SECONDS = 0.2
 
 ShardFactory = Callable[[str, ShardServices], HollowCompute]
 
@@ -73,8 +82,10 @@ class ShardSet:
     def _default_shard(self, host: str, services: ShardServices) -> HollowCompute:
         return HollowCompute(host, services, self.options.rpc_version, self.options.capacity)
 
-    def start(self) -> None:
-        """Create every shard, register it with the conductor, serve, and start reporting."""
+    def start(self, stop: threading.Event | None = None) -> None:
+        """Create every shard, serve, register it with the conductor (waiting for one, until
+        `stop` is set or `stop()` is called), and start reporting."""
+        self._stopped.clear()
         conductor = RPCClient(self.transport, Target(topic=CONDUCTOR_TOPIC,
                                                      version=CONDUCTOR_VERSION),
                               timeout=self.options.conductor_timeout)
@@ -86,17 +97,36 @@ class ShardSet:
             self.servers.add(COMPUTE_TOPIC, host, [shard])
             self.shards.append(shard)
         self.servers.start()
-        self._run_all(HollowCompute.start_reporting)
-        self._stopped.clear()
+        self._report_in(stop or self._stopped)
         self._ticker = threading.Thread(target=self._tick, name="hollow-periodic", daemon=True)
         self._ticker.start()
 
-    def _run_all(self, task: Callable[[HollowCompute], object]) -> None:
-        """Run a task for every shard on the workers and wait; the first error is raised."""
-        futures = [self.executor.submit(task, shard) for shard in self.shards]
-        wait(futures)
+    def _report_in(self, stop: threading.Event) -> None:
+        """Every shard's first reports; a stop abandons them at once (closing the transport
+        fails the calls still waiting for a reply rather than waiting out their timeout)."""
+        futures = [self.executor.submit(self._report_in_when_answered, shard, stop)
+                   for shard in self.shards]
+        while wait(futures, timeout=STOP_POLL_SECONDS).not_done:
+            if stop.is_set():
+                self.transport.close()  # again when a retry has opened another reply queue
         for future in futures:
             future.result()
+
+    @staticmethod
+    def _report_in_when_answered(shard: HollowCompute, stop: threading.Event) -> None:
+        """Service.create and the first resource report, retried after each timeout, as
+        nova-compute waits for a conductor started after it instead of exiting."""
+        while True:
+            try:
+                shard.start_reporting()
+                return
+            except MessagingError as error:
+                if stop.is_set():
+                    return
+                if not isinstance(error, MessagingTimeout):
+                    raise
+                LOG.warning("%s: timed out waiting for the conductor (is it running? did this "
+                            "shard start first?); trying again", shard.host)
 
     def _tick(self) -> None:
         """Submit each shard's heartbeat and resource report when due, until stopped."""
