@@ -50,8 +50,15 @@ def unfinished_up(config: Path, host: str) -> tuple[subprocess.Popen[str], Sessi
     up = subprocess.Popen([sys.executable, "-m", "harness", "--cloud-config", str(config),
                            "shard", "up", "--cloud", cloud_of(config).name, "--host", host,
                            "--ready-timeout", "600"],  # on a loaded CI box 60 s ran out first
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          preexec_fn=interruptible)
     return up, wait_for_launched_shard(up)
+
+
+def interruptible() -> None:
+    """SIGINT raises KeyboardInterrupt in the client, as a terminal's Ctrl-C does: a suite run
+    as a background job inherits SIGINT ignored, and Python then leaves it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_shard_up_through_the_agent_is_the_clients_and_down_leaves_nothing(
