@@ -5,22 +5,14 @@ import threading
 import pytest
 
 from harness.bus import MessagingError, MessagingTimeout, RPCClient, Target, Transport
+from tests.background import in_background
 
 
 def test_closing_the_transport_fails_a_waiting_call_at_once(transport: Transport) -> None:
     sent = threading.Event()
     transport.observers.append(lambda message: sent.set() if message.kind == "call" else None)
     client = RPCClient(transport, Target(topic="nobody", version="1.0"), timeout=600)
-    raised: list[BaseException] = []
-
-    def call() -> None:
-        try:
-            client.call({}, "ping")
-        except BaseException as error:
-            raised.append(error)
-
-    caller = threading.Thread(target=call, daemon=True)
-    caller.start()
+    caller, raised = in_background(lambda: client.call({}, "ping"))
     assert sent.wait(30)  # the call listens before it publishes: it is waiting now
     transport.close()
     caller.join(30)

@@ -10,25 +10,9 @@ import pytest
 
 from harness.hollow.shard_set import ShardOptions, ShardSet
 from harness.sandbox.cloud import SandboxCloud
+from tests.background import in_background
 
 WAITING = "timed out waiting for the conductor"
-
-
-def start_in_background(shards: ShardSet,
-                        stop: threading.Event | None = None) -> tuple[threading.Thread,
-                                                                      list[BaseException]]:
-    """ShardSet.start on a thread of its own; the thread and what it raised, if anything."""
-    raised: list[BaseException] = []
-
-    def start() -> None:
-        try:
-            shards.start(stop)
-        except BaseException as error:
-            raised.append(error)
-
-    starter = threading.Thread(target=start, daemon=True)
-    starter.start()
-    return starter, raised
 
 
 def test_a_shard_started_before_its_conductor_waits_and_then_reports_in(
@@ -36,7 +20,7 @@ def test_a_shard_started_before_its_conductor_waits_and_then_reports_in(
     caplog.set_level(logging.WARNING, logger="harness.hollow.shard_set")
     shards = ShardSet(amqp_url, "nova", ["early"], {},
                       options=ShardOptions(conductor_timeout=0.3))
-    starter, raised = start_in_background(shards)
+    starter, raised = in_background(shards.start)
     try:
         deadline = time.monotonic() + 30
         while caplog.text.count(WAITING) < 2 and not raised and time.monotonic() < deadline:
@@ -62,7 +46,7 @@ def test_stopping_a_shard_that_waits_for_its_conductor_ends_the_wait(amqp_url: s
     called = threading.Event()
     shards.transport.observers.append(lambda sent: called.set() if sent.kind == "call" else None)
     stop = threading.Event()
-    starter, raised = start_in_background(shards, stop)
+    starter, raised = in_background(lambda: shards.start(stop))
     try:
         assert called.wait(30)  # Service.create is out: the shard waits for its reply
         stop.set()

@@ -48,8 +48,7 @@ def unfinished_up(config: Path, host: str) -> tuple[subprocess.Popen[str], Sessi
     """`shard up` of a shard that never reports in (no conductor runs), so it waits for ever;
     returned once the shard runs, with its session."""
     up = subprocess.Popen([sys.executable, "-m", "harness", "--cloud-config", str(config),
-                           "shard", "up", "--cloud", cloud_of(config).name, "--host", host,
-                           "--ready-timeout", "600"],  # on a loaded CI box 60 s ran out first
+                           "shard", "up", "--cloud", cloud_of(config).name, "--host", host],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           preexec_fn=interruptible)
     return up, wait_for_launched_shard(up)
