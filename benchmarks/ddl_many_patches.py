@@ -95,11 +95,12 @@ def restore_per_patch(snapshot: Path, engine_name: str, patches: list[Patch]) ->
     """Restore the dump afresh for each patch."""
     start = time.perf_counter()
     checker = Checker(CheckOptions(str(snapshot), [], engine_name))
-    engine = checker.engine
+    engine, snap = checker.engine, checker.snapshot
+    assert snap is not None
     for i, patch in enumerate(patches):
         db = f"{checker.prefix}_r{i}"
         try:
-            engine.restore(checker.snapshot, db)
+            engine.restore(snap, db)
             PatchRun(engine, db, patch, None, None, lambda _m: None).run()
         finally:
             engine.drop(db)

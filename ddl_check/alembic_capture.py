@@ -1,51 +1,67 @@
-"""Capture the SQL an alembic tree's expand and contract branches emit, offline, no database."""
+"""Capture the SQL an alembic tree's revisions run: offline (emitted SQL) or online (a clone).
 
-import inspect
+Online capture runs each revision's upgrade() on a scratch clone and records every statement
+the connection executes, so revisions that inspect the database see a real schema. This module
+also runs inside the project's own interpreter (`--python`): alembic, SQLAlchemy and the
+standard library only.
+"""
+
 import io
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
-from ddl_check.errors import MigrationError
-from ddl_check.model import Phase, Statement
+from ddl_check.alembic_tree import Tree, TreeOptions, revision_error, tree_frame, upgrade_of
+from ddl_check.errors import MigrationError, ScratchUnavailable
+from ddl_check.model import ObjectException, Phase
 from ddl_check.neutron_exceptions import read_exceptions
-from ddl_check.sqltext import split
 
-BRANCHES = (Phase.EXPAND, Phase.CONTRACT)
 ALEMBIC_DIALECTS = {
     "mariadb": "mysql",
     "mysql": "mysql",
     "postgresql": "postgresql",
     "sqlite": "sqlite",
 }
+# what the inspector and the driver read; a migration's writes and DDL are everything else
+READS = re.compile(r"^\s*(SELECT|SHOW|DESCRIBE|DESC|EXPLAIN|PRAGMA)\b", re.I)
+OFFLINE_READS = "No inspection system is available"
 
 
-def _branch_revisions(script: object, label: str, path: Path) -> list[object]:
-    """Revisions of one branch from its root to its single head."""
-    from alembic.script import ScriptDirectory
+@dataclass
+class CapturedRevision:
+    """The SQL one revision ran, where its upgrade() is, and the exceptions it documents."""
 
-    assert isinstance(script, ScriptDirectory)
-    revs = [r for r in script.walk_revisions() if label in (r.branch_labels or set())]
-    if not revs:
-        return []
-    heads = [
-        r
-        for r in revs
-        if not any(
-            label in (c.branch_labels or set()) for c in (script.get_revision(n) for n in r.nextrev)
+    phase: Phase
+    file: str
+    line: int
+    sql: list[str]
+    allows: dict[str, str] = field(default_factory=dict)
+    exceptions: list[ObjectException] = field(default_factory=list)
+    seconds: float = 0.0
+    stopped: str = ""  # the database refused a statement: the capture ends at this revision
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data, for the capture subprocess's answer."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "CapturedRevision":
+        """The inverse of to_json."""
+        return cls(
+            Phase(data["phase"]),
+            data["file"],
+            int(data["line"]),
+            list(data["sql"]),
+            dict(data["allows"]),
+            [ObjectException(**e) for e in data["exceptions"]],
+            float(data["seconds"]),
+            str(data.get("stopped", "")),
         )
-    ]
-    if len(heads) > 1:
-        files = ", ".join(sorted(str(h.path) for h in heads))
-        raise MigrationError(
-            f"{path}: branch {label!r} has {len(heads)} heads: {files}; "
-            "merge them so each branch has one head"
-        )
-    chain = [
-        r
-        for r in script.iterate_revisions(heads[0].revision, "base")
-        if label in (r.branch_labels or set())
-    ]
-    return list(reversed(chain))
 
 
 def _allows(module: ModuleType) -> dict[str, str]:
@@ -54,7 +70,7 @@ def _allows(module: ModuleType) -> dict[str, str]:
     return {str(k): str(v) for k, v in dict(allowed).items()}
 
 
-def _emit(module: ModuleType, dialect: str) -> str:
+def _emit_offline(module: ModuleType, dialect: str) -> list[str]:
     """Run a revision's upgrade() in offline mode and return the SQL it emits."""
     from alembic.operations import Operations
     from alembic.runtime.migration import MigrationContext
@@ -65,42 +81,186 @@ def _emit(module: ModuleType, dialect: str) -> str:
     )
     with Operations.context(context):
         module.upgrade()
-    return buffer.getvalue()
+    return [buffer.getvalue()]
 
 
-def capture(path: Path, engine: str) -> list[Statement]:
-    """Statements of the expand then contract branch, each tagged with its revision file."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-    from alembic.util import CommandError
+def _literal(cursor: Any, statement: str, parameters: Any) -> str:
+    """The statement as the driver sends it; sqlite3 has no mogrify: its ?s are filled in order."""
+    mogrify = getattr(cursor, "mogrify", None)
+    if mogrify is not None:
+        text = mogrify(statement, parameters)
+        return text.decode("utf-8") if isinstance(text, bytes) else str(text)
+    if not parameters:
+        return statement
+    values = iter(parameters.values() if isinstance(parameters, dict) else parameters)
+    return re.sub(r"\?", lambda _m: _sqlite_literal(next(values)), statement)
 
-    config = Config()
-    config.set_main_option("script_location", str(path))
+
+def _sqlite_literal(value: Any) -> str:
+    """An SQLite literal for a bound value."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int | float):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+class Recorder:
+    """Every statement a connection executes that writes or changes the schema."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(
+        self,
+        conn: Any,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        executemany: bool,
+    ) -> None:
+        """SQLAlchemy's before_cursor_execute hook."""
+        if READS.match(statement):
+            return
+        rows = parameters if executemany else [parameters]
+        self.statements.extend(_literal(cursor, statement, p) for p in rows)
+
+
+@contextmanager
+def _connection(url: str) -> Iterator[Any]:
+    """A SQLAlchemy connection to a scratch database; refusing to connect is exit 3."""
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+
+    engine = sa.create_engine(url, poolclass=NullPool)
     try:
-        script = ScriptDirectory.from_config(config)
-        chains = {phase: _branch_revisions(script, phase.value, path) for phase in BRANCHES}
-    except CommandError as error:
-        raise MigrationError(f"{path}: {error}") from None
-    except SyntaxError as error:
-        raise MigrationError(f"{error.filename}:{error.lineno}: {error.msg}") from None
-    if not any(chains.values()):
-        raise MigrationError(f"{path}: no revision carries the branch label 'expand' or 'contract'")
-    out: list[Statement] = []
-    for phase, chain in chains.items():
-        for rev in chain:
-            module = rev.module  # type: ignore[attr-defined]
-            file = str(rev.path)  # type: ignore[attr-defined]
+        try:
+            conn = engine.connect()
+        except sa.exc.DBAPIError as error:
+            host = engine.url.host or engine.url.database or "the scratch database"
+            first = " ".join(str(error.orig).split())
+            backend = engine.url.get_backend_name()
+            raise ScratchUnavailable(f"{backend} at {host}: {first}") from None
+        try:
+            yield conn
+        finally:
+            conn.close()
+    finally:
+        engine.dispose()
+
+
+def _run_online(conn: Any, module: ModuleType) -> None:
+    """upgrade() through alembic's Operations on a live connection, committed on return."""
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(connection=conn)
+    with Operations.context(context):
+        module.upgrade()
+    conn.commit()
+
+
+def _stamped(conn: Any) -> list[str]:
+    """The versions the database's alembic_version table holds (none without the table)."""
+    import sqlalchemy as sa
+
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return []
+    return [row[0] for row in conn.execute(sa.text("SELECT version_num FROM alembic_version"))]
+
+
+def build(tree: Tree, url: str) -> list[str]:
+    """Run the revisions before the patch on an empty database; return their revision ids."""
+    patch = tree.patch_revisions()
+    done: list[str] = []
+    with _connection(url) as conn:
+        for rev in tree.before(patch):
+            module, file, line = upgrade_of(rev)
             try:
-                sql = _emit(module, ALEMBIC_DIALECTS.get(engine, engine))
-                line = inspect.getsourcelines(module.upgrade)[1]
-            except MigrationError:
-                raise
-            except Exception as error:
-                raise MigrationError(f"{file}: upgrade() failed offline: {error}") from None
-            allows = _allows(module)
-            exceptions = read_exceptions(module, phase, file)
-            for raw in split(sql, engine, file):
-                out.append(
-                    Statement(raw.sql, phase, file, line, {**allows, **raw.allows}, exceptions)
-                )
+                _run_online(conn, module)
+            except Exception as error:  # the revision's own code
+                conn.rollback()
+                raise revision_error(error, tree.root, f"{file}:{line}", "upgrade()") from None
+            done.append(rev.revision)
+    return done
+
+
+def capture(tree: Tree, dialect: str, url: str | None = None) -> list[CapturedRevision]:
+    """Each patch revision's SQL, in phase order: online on `url`, else emitted offline."""
+    if url is None:
+        return [_capture_one(tree, phase, rev, dialect, None) for phase, rev in _patch(tree, [])]
+    out: list[CapturedRevision] = []
+    with _connection(url) as conn:
+        for phase, rev in _patch(tree, _stamped(conn)):
+            out.append(_capture_one(tree, phase, rev, dialect, conn))
+            if out[-1].stopped:
+                break  # later revisions would run on a schema this one left half-done
     return out
+
+
+def _patch(tree: Tree, stamped: list[str]) -> list[tuple[Phase, Any]]:
+    """The patch's revisions in phase order, given what the database is stamped at."""
+    return list(tree.in_phase_order(tree.patch_revisions(tree.applied(stamped))))
+
+
+def _capture_one(
+    tree: Tree, phase: Phase, rev: Any, dialect: str, conn: Any | None
+) -> CapturedRevision:
+    """One revision's statements; any failure names the revision's file and line."""
+    import sqlalchemy as sa
+
+    module, file, line = upgrade_of(rev)
+    start = time.perf_counter()
+    recorder, stopped = Recorder(), ""
+    try:
+        if conn is None:
+            recorder.statements = _emit_offline(module, dialect)
+        else:
+            sa.event.listen(conn, "before_cursor_execute", recorder)
+            try:
+                _run_online(conn, module)
+            finally:
+                sa.event.remove(conn, "before_cursor_execute", recorder)
+    except MigrationError:
+        raise
+    except sa.exc.DBAPIError as error:  # a statement the database refused: a finding, not a crash
+        if conn is None:
+            raise revision_error(error, tree.root, f"{file}:{line}", "upgrade()") from None
+        conn.rollback()
+        frame = tree_frame(error, tree.root)
+        where = f"{frame[0]}:{frame[1]}" if frame else f"{file}:{line}"
+        stopped = f"{where}: {' '.join(str(error.orig).split())}"
+    except Exception as error:  # the revision's own code
+        if conn is not None:
+            conn.rollback()
+        if conn is None and OFFLINE_READS in str(error):
+            raise MigrationError(
+                f"{file}:{line}: upgrade() reads the database, which offline capture cannot "
+                "do; check it with `harness ddl check` (online capture on a scratch clone)"
+            ) from None
+        raise revision_error(error, tree.root, f"{file}:{line}", "upgrade()") from None
+    return CapturedRevision(
+        phase,
+        file,
+        line,
+        recorder.statements,
+        _allows(module),
+        read_exceptions(module, phase, file),
+        time.perf_counter() - start,
+        stopped,
+    )
+
+
+def run_request(request: dict[str, Any]) -> dict[str, Any]:
+    """One capture job, as plain data in and out: the same code in-process and in `--python`."""
+    tree = Tree(Path(request["tree"]), TreeOptions.from_json(request["options"]))
+    url = request.get("url")
+    if request["action"] == "open":
+        return {"revisions": len(tree.ordered)}
+    if request["action"] == "build":
+        if url is None:
+            raise MigrationError(f"{request['tree']}: building a database needs a scratch URL")
+        return {"built": build(tree, url)}
+    revisions = capture(tree, ALEMBIC_DIALECTS[request["engine"]], url)
+    return {"revisions": [r.to_json() for r in revisions]}

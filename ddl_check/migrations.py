@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from ddl_check.alembic_tree import TreeOptions
 from ddl_check.errors import MigrationError
 from ddl_check.model import PHASES, Patch, Phase, Statement
 from ddl_check.sqltext import split
@@ -27,22 +28,22 @@ def read_sql(path: Path, phase: Phase, engine: str) -> list[Statement]:
 
 
 def is_alembic(path: Path) -> bool:
-    """An alembic script directory has env.py (or script.py.mako) and versions/."""
-    return (
+    """An alembic ini, or a script directory with env.py (or script.py.mako) and versions/."""
+    return (path.is_file() and path.suffix == ".ini") or (
         path.is_dir()
         and (path / "versions").is_dir()
         and ((path / "env.py").exists() or (path / "script.py.mako").exists())
     )
 
 
-def load_patch(path: Path, engine: str) -> Patch:
-    """Every statement of a patch, in phase order."""
+def load_patch(path: Path, engine: str, tree: TreeOptions | None = None) -> Patch:
+    """Every statement of a patch, in phase order; an alembic tree is captured offline."""
     if not path.exists():
         raise MigrationError(f"{path}: no such migrations file or directory")
     if is_alembic(path):
-        from ddl_check.alembic_capture import capture
+        from ddl_check.tree_patch import TreePatch
 
-        return Patch(path.name, capture(path, engine))
+        return TreePatch(path, tree or TreeOptions(), engine).capture()
     files: list[tuple[Phase, Path]] = []
     if path.is_file():
         phase = _phase_of(path)

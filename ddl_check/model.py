@@ -46,6 +46,7 @@ class Patch:
 
     name: str
     statements: list[Statement]
+    notes: list[str] = field(default_factory=list)
 
     def phase(self, phase: Phase) -> list[Statement]:
         """The statements of one phase, in order."""

@@ -9,11 +9,13 @@ whose values map each name to its reason: `expand_drop_exceptions = {"column": {
 
 import inspect
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ddl_check.errors import MigrationError
-from ddl_check.facts import Action
 from ddl_check.model import ObjectException, Phase
+
+if TYPE_CHECKING:  # the capture subprocess runs without sqlglot, which facts needs
+    from ddl_check.facts import Action
 
 HOOKS = {Phase.EXPAND: "expand_drop_exceptions", Phase.CONTRACT: "contract_creation_exceptions"}
 KINDS = {
@@ -77,7 +79,7 @@ def read_exceptions(module: ModuleType, phase: Phase, file: str) -> list[ObjectE
     return out
 
 
-def _matches(exc: ObjectException, a: Action) -> bool:
+def _matches(exc: ObjectException, a: "Action") -> bool:
     """Whether an exception names the object an action works on."""
     name, table, obj = exc.name.lower(), a.table.lower(), a.column.lower()
     if exc.kind == "table":
@@ -89,7 +91,7 @@ def _matches(exc: ObjectException, a: Action) -> bool:
     return a.op in CONSTRAINT_OPS and name in {obj, table}
 
 
-def excepted(exceptions: list[ObjectException], a: Action) -> str | None:
+def excepted(exceptions: list[ObjectException], a: "Action") -> str | None:
     """The documented reason covering this action, shown in the report; None when none does."""
     for exc in exceptions:
         if _matches(exc, a):

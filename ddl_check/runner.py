@@ -98,7 +98,7 @@ class PatchRun:
             new,
             say,
         )
-        self.report = PatchReport(patch.name, engine.name)
+        self.report = PatchReport(patch.name, engine.name, notes=list(patch.notes))
         self.created: set[str] = set()
 
     def _patch_finding(self, code: str, message: str) -> Finding:

@@ -68,6 +68,7 @@ class Engine(ABC):
     name = ""
     dialect = ""
     scheme = ""
+    sa_driver = ""  # SQLAlchemy's dialect+driver for online alembic capture
     cascade_sql = ""  # a query answering may_cascade; empty: assume it may
     insert_override = ""  # what INSERT needs to write identity columns as given
     digest_sql = ""  # an aggregate over {cols} for key_digest; empty: digest in Python
@@ -101,6 +102,11 @@ class Engine(ABC):
         s = self.server
         auth = f"{s.user}:{s.password}@" if s.password else f"{s.user}@"
         return f"{self.scheme}://{auth}{s.host}:{s.port}/{db}"
+
+    def sa_url(self, db: str) -> str:
+        """A SQLAlchemy URL for online alembic capture (carries the password: never log it)."""
+        url = self.url(db)
+        return f"{self.sa_driver}://{url.split('://', 1)[1]}" if self.sa_driver else url
 
     @abstractmethod
     def live_checksum(self, url: str) -> str:

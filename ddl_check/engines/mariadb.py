@@ -40,6 +40,7 @@ class MariaDB(Engine):
     name = "mariadb"
     dialect = "mysql"
     scheme = "mysql"
+    sa_driver = "mysql+pymysql"
     # any trigger, or any foreign key declared ON DELETE CASCADE
     cascade_sql = (
         "SELECT (SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = "

@@ -50,6 +50,7 @@ class PostgreSQL(Engine):
     name = "postgresql"
     dialect = "postgres"
     scheme = "postgresql"
+    sa_driver = "postgresql+psycopg2"
     # any user trigger or rule, or any foreign key declared ON DELETE CASCADE
     cascade_sql = (
         "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal) OR EXISTS (SELECT 1 "

@@ -96,17 +96,21 @@ def test_alembic_branches_and_raw_sql_are_captured(tmp_path):
     assert patch.statements[-1].allows == {"EXP002": "n/a"}
 
 
-def test_alembic_two_heads_on_one_branch_is_refused(tmp_path):
+def test_alembic_heads_and_merges_of_a_branch_run_in_alembic_order(tmp_path):
+    create = '    op.create_table("{0}", sa.Column("id", sa.Integer(), primary_key=True))'
     root = write_alembic(
         tmp_path / "alembic",
         [
-            {"rev": "e1", "labels": ("expand",), "body": "    pass"},
-            {"rev": "e2", "down": "e1", "body": "    pass"},
-            {"rev": "e3", "down": "e1", "body": "    pass"},
+            {"rev": "e1", "labels": ("expand",), "body": create.format("t1")},
+            {"rev": "e2", "down": "e1", "body": create.format("t2")},
+            {"rev": "e3", "down": "e1", "body": create.format("t3")},
+            {"rev": "e4", "down": ("e2", "e3"), "body": create.format("t4")},
+            {"rev": "e5", "down": "e1", "body": create.format("t5")},
         ],
     )
-    with pytest.raises(MigrationError, match=r"branch 'expand' has 2 heads: .*e2\.py, .*e3\.py"):
-        load_patch(root, "mariadb")
+    files = [s.file.rsplit("/", 1)[-1] for s in load_patch(root, "sqlite").statements]
+    assert files[0] == "e1.py" and sorted(files) == ["e1.py", "e2.py", "e3.py", "e4.py", "e5.py"]
+    assert files.index("e4.py") > max(files.index("e2.py"), files.index("e3.py"))
 
 
 def test_snapshot_detection_and_refusals(tmp_path):

@@ -1,0 +1,1 @@
+"""A project package the tree imports: only on a test path or in a test venv."""
