@@ -52,15 +52,15 @@ class TreeOptions:
 
 
 def _ini_for(path: Path, explicit: Path | None) -> Path | None:
-    """The tree's alembic.ini: given, given as --migrations, or next to or above the scripts."""
+    """The tree's alembic.ini: given, given as --migrations, in it, or above naming it."""
     if explicit:
         return explicit
     if path.is_file() and path.suffix == ".ini":
         return path
-    for candidate in (path / INI_NAME, path.parent / INI_NAME):
-        if candidate.is_file() and _script_location(candidate) == path.resolve():
-            return candidate
-    return None
+    if (path / INI_NAME).is_file():
+        return path / INI_NAME
+    above = path.parent / INI_NAME
+    return above if above.is_file() and _script_location(above) == path.resolve() else None
 
 
 def _script_location(ini: Path) -> Path | None:

@@ -175,6 +175,12 @@ def _alter_action(table: str, act: exp.Expression, not_valid: bool) -> list[Acti
     if isinstance(act, exp.RenameColumn):
         return [Action("rename_column", table, _name(act.this), new_type=_name(act.args.get("to")))]
     if isinstance(act, exp.AlterRename):
+        options: list[exp.Expression] = (
+            act.parent.args.get("options") if act.parent else None
+        ) or []
+        to = next((o for o in options if isinstance(o, exp.ToTableProperty)), None)
+        if to is not None:  # PostgreSQL's `RENAME name TO new`: COLUMN is optional
+            return [Action("rename_column", table, _name(act.this), new_type=_name(to.this))]
         return [Action("rename_table", table)]
     if isinstance(act, exp.AlterColumn):
         col = _name(act.this)

@@ -28,11 +28,15 @@ def read_sql(path: Path, phase: Phase, engine: str) -> list[Statement]:
 
 
 def is_alembic(path: Path) -> bool:
-    """An alembic ini, or a script directory with env.py (or script.py.mako) and versions/."""
-    return (path.is_file() and path.suffix == ".ini") or (
-        path.is_dir()
-        and (path / "versions").is_dir()
-        and ((path / "env.py").exists() or (path / "script.py.mako").exists())
+    """An alembic ini, a directory holding one, or scripts: env.py (or the mako) and versions/."""
+    return (
+        (path.is_file() and path.suffix == ".ini")
+        or (path.is_dir() and (path / "alembic.ini").is_file())
+        or (
+            path.is_dir()
+            and (path / "versions").is_dir()
+            and ((path / "env.py").exists() or (path / "script.py.mako").exists())
+        )
     )
 
 

@@ -1,14 +1,21 @@
 """`harness ddl`: expand/contract validation of migrations against database snapshots."""
 
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from harness.errors import UsageError
 from harness.exitcodes import ExitCode
 
+if TYPE_CHECKING:
+    from ddl_check.alembic_tree import TreeOptions
+
 ENGINES = ["mariadb", "mysql", "postgresql", "sqlite"]
+PHASE_NAMES = ("expand", "migrate", "contract")
 
 
 def _say(message: str) -> None:
@@ -41,6 +48,75 @@ def _emit(text: str, output: str | None) -> None:
         click.echo(text)
 
 
+def tree_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that say how to read an alembic tree, given to the command as `tree`."""
+
+    @functools.wraps(func)
+    def with_tree(
+        *args: Any,
+        alembic_ini: str | None,
+        branch_labels: tuple[str, ...],
+        patch_from: tuple[str, ...],
+        python: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        return func(*args, tree=_tree(alembic_ini, branch_labels, patch_from, python), **kwargs)
+
+    for option in reversed(
+        [
+            click.option(
+                "--alembic-ini",
+                type=click.Path(exists=True, dir_okay=False),
+                help="The tree's alembic.ini (default: found next to or above the scripts).",
+            ),
+            click.option(
+                "--branch-label",
+                "branch_labels",
+                multiple=True,
+                metavar="PHASE=LABEL",
+                help="The branch label of a phase, e.g. expand=expand_branch (repeatable).",
+            ),
+            click.option(
+                "--patch-from",
+                multiple=True,
+                metavar="REV",
+                help="The patch is REV and every revision built on it (repeatable).",
+            ),
+            click.option(
+                "--python",
+                "python",
+                type=click.Path(dir_okay=False),
+                help="Capture in this interpreter: the project's own virtual environment.",
+            ),
+        ]
+    ):
+        with_tree = option(with_tree)
+    return with_tree
+
+
+def _tree(
+    alembic_ini: str | None,
+    branch_labels: tuple[str, ...],
+    patch_from: tuple[str, ...],
+    python: str | None,
+) -> "TreeOptions":
+    """TreeOptions from the command line; a malformed PHASE=LABEL is a usage error."""
+    from ddl_check.alembic_tree import TreeOptions, default_labels
+    from ddl_check.model import Phase
+
+    labels = default_labels()
+    for item in branch_labels:
+        phase, _, label = item.partition("=")
+        if phase not in PHASE_NAMES or not label:
+            raise UsageError(
+                f"--branch-label {item}: expected PHASE=LABEL with PHASE one of "
+                f"{', '.join(PHASE_NAMES)}"
+            )
+        labels[Phase(phase)] = label
+    ini = Path(alembic_ini) if alembic_ini else None
+    return TreeOptions(ini, labels, patch_from, python)
+
+
 @click.group(name="ddl")
 def command() -> None:
     """Expand/contract validation of migrations against database snapshots."""
@@ -48,7 +124,9 @@ def command() -> None:
 
 @command.command("check")
 @click.option(
-    "--snapshot", required=True, help="mysqldump/pg_dump file (plain or .gz), SQLite file, or URL."
+    "--snapshot",
+    help="mysqldump/pg_dump file (plain or .gz), SQLite file, or URL "
+    "(default: an alembic tree builds one on --engine).",
 )
 @click.option(
     "--migrations",
@@ -73,18 +151,28 @@ def command() -> None:
     type=click.IntRange(min=1),
     help="Patches checked at a time (default: 2, or 1 on one core); each has its own clone.",
 )
+@click.option(
+    "--capture",
+    type=click.Choice(["online", "offline"]),
+    default="online",
+    show_default=True,
+    help="Alembic trees: run upgrade() on a scratch clone, or emit its SQL without a database.",
+)
+@tree_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.pass_context
 def check(
     ctx: click.Context,
-    snapshot: str,
+    snapshot: str | None,
     migrations: tuple[str, ...],
     engine: str | None,
     old_workload: str | None,
     new_workload: str | None,
     scratch_url: str | None,
     parallel: int | None,
+    capture: str,
+    tree: "TreeOptions",
     fmt: str,
     output: str | None,
 ) -> None:
@@ -95,6 +183,8 @@ def check(
     options = CheckOptions(
         snapshot, [Path(m) for m in migrations], engine, old_workload, new_workload, scratch_url
     )
+    tree.capture = capture
+    options.tree = tree
     if parallel:
         options.workers = parallel
     reports = run_check(options, _say, _restore_bar)
@@ -107,17 +197,26 @@ def check(
     "--migrations", required=True, type=click.Path(), help="SQL files by phase or an alembic tree."
 )
 @click.option("--engine", type=click.Choice(ENGINES), required=True, help="SQL dialect.")
+@tree_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.pass_context
-def lint(ctx: click.Context, migrations: str, engine: str, fmt: str, output: str | None) -> None:
-    """Static phase rules only, without a snapshot; exit 1 when a rule fails."""
+def lint(
+    ctx: click.Context,
+    migrations: str,
+    engine: str,
+    tree: "TreeOptions",
+    fmt: str,
+    output: str | None,
+) -> None:
+    """Static phase rules only, without a database (alembic SQL emitted offline); exit 1 on hits."""
     from ddl_check.migrations import load_patch
     from ddl_check.model import PatchReport
     from ddl_check.report import RENDERERS
     from ddl_check.static import check_patch
 
-    patch = load_patch(Path(migrations), engine)
+    tree.capture = "offline"
+    patch = load_patch(Path(migrations), engine, tree)
     report = PatchReport(patch.name, engine, findings=check_patch(patch, engine))
     _emit(RENDERERS[fmt]([report]), output)
     ctx.exit(ExitCode.FINDINGS if report.failed else ExitCode.OK)

@@ -40,6 +40,7 @@ def codes(sql: str, phase: Phase, engine: str = "mariadb", schema=SCHEMA) -> set
         ("DROP TABLE t", "postgresql", {"EXP001"}),
         ("RENAME TABLE t TO u", "mariadb", {"EXP003"}),
         ("ALTER TABLE t RENAME TO u", "postgresql", {"EXP003"}),
+        ("ALTER TABLE t RENAME s TO s2", "postgresql", {"EXP004"}),
         ("ALTER TABLE t CHANGE s s2 VARCHAR(50)", "mariadb", {"EXP004"}),
         ("ALTER TABLE t MODIFY s VARCHAR(10)", "mariadb", {"EXP005"}),
         ("ALTER TABLE t MODIFY s VARCHAR(80)", "mariadb", set()),

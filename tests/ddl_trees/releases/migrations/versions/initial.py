@@ -16,7 +16,6 @@ def upgrade():
         sa.Column("name", sa.String(64), nullable=False),
     )
     op.create_index("ix_owner_name", "owner", ["name"])
-    op.create_table("audit", sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False))
     widget = op.create_table(
         "widget",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),

@@ -5,7 +5,7 @@ from alembic import op
 revision = "b2"
 down_revision = "b1"
 branch_labels = None
-depends_on = ("a7",)
+depends_on = None
 
 
 def upgrade():
