@@ -177,19 +177,21 @@ class Tree:
             )
         return found[0] if found else None
 
-    def _descendants(self, starts: Iterable[str]) -> set[str]:
-        """The revisions named and every revision after them."""
+    def _resolve(self, name: str) -> str:
+        """A --patch-from revision's full id (alembic accepts a unique prefix)."""
         from alembic.util import CommandError
 
-        todo: list[str] = []
-        for name in starts:
-            try:
-                rev = self.script.get_revision(name)
-            except CommandError as error:
-                raise MigrationError(f"--patch-from {name}: {error}") from None
-            if rev is None:
-                raise MigrationError(f"--patch-from {name}: no such revision in {self.source}")
-            todo.append(rev.revision)
+        try:
+            rev = self.script.get_revision(name)
+        except CommandError as error:
+            raise MigrationError(f"--patch-from {name}: {error}") from None
+        if rev is None:
+            raise MigrationError(f"--patch-from {name}: no such revision in {self.source}")
+        return str(rev.revision)
+
+    def _descendants(self, starts: Iterable[str]) -> set[str]:
+        """The revisions named and every revision after them."""
+        todo = list(starts)
         seen: set[str] = set()
         while todo:
             name = todo.pop()
@@ -206,9 +208,11 @@ class Tree:
         return out
 
     def patch_revisions(self, applied: set[str] | None = None) -> set[str]:
-        """The patch: --patch-from and after; else what the database lacks; else every phase."""
+        """The patch: what --patch-from does not build on, else what the db lacks, else phases."""
         if self.options.patch_from:
-            return self._descendants(self.options.patch_from)
+            starts = [self._resolve(name) for name in self.options.patch_from]
+            before = self.applied(starts) - self._descendants(starts)
+            return {r.revision for r in self.ordered} - before
         if applied:
             return {r.revision for r in self.ordered} - applied
         return {name for name, phase in self.phases.items() if phase}

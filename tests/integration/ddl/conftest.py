@@ -8,6 +8,9 @@ import pytest
 
 from ddl_check.engines import get_engine
 from ddl_check.engines.base import Engine
+from tests.ddl_trees.fixtures import no_tree_project, tree_project
+
+__all__ = ["no_tree_project", "scratch", "tree_project"]
 
 
 @pytest.fixture

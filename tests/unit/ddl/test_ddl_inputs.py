@@ -5,7 +5,6 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from click.testing import CliRunner
-from ddl_alembic_tree import write_alembic
 
 from ddl_check.engines.base import Plan
 from ddl_check.errors import MigrationError, SnapshotError
@@ -16,6 +15,7 @@ from ddl_check.runner import _compare_plans
 from ddl_check.snapshot import detect, validate
 from ddl_check.workload import QueryRun, load_workload, parse_general_log
 from harness.cli.ddl import command
+from tests.ddl_trees.alembic_writer import write_alembic
 
 pytestmark = pytest.mark.unit
 

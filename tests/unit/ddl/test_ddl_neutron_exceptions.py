@@ -2,7 +2,6 @@
 
 import pytest
 from click.testing import CliRunner
-from ddl_alembic_tree import write_alembic
 
 from ddl_check.errors import MigrationError
 from ddl_check.migrations import load_patch
@@ -10,6 +9,7 @@ from ddl_check.model import PatchReport
 from ddl_check.report import render_text
 from ddl_check.static import check_patch
 from harness.cli.ddl import command
+from tests.ddl_trees.alembic_writer import write_alembic
 
 pytestmark = pytest.mark.unit
 

@@ -21,6 +21,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("name", sa.String(64), nullable=False),
         sa.Column("legacy", sa.String(32), nullable=True),
+        sa.Column("notes", sa.String(64), nullable=True),
         sa.Column("owner_id", sa.Integer(), nullable=True),
     )
     op.bulk_insert(

@@ -1,0 +1,116 @@
+"""Alembic trees in real shapes: release directories, inherited labels, merges, project imports."""
+
+import shutil
+
+import pytest
+
+from ddl_check.alembic_tree import Tree, TreeOptions
+from ddl_check.errors import MigrationError
+from ddl_check.model import Phase
+from harness.cli import main
+from tests.ddl_trees.alembic_writer import write_alembic
+from tests.ddl_trees.fixtures import RELEASES
+
+pytestmark = pytest.mark.unit
+
+EXPAND = {"a1", "a2", "a3", "a4", "a5", "a6", "a7"}
+
+
+def cli(capsys, *args: str) -> tuple[int, str]:
+    """Run `harness ddl ...`; its exit status and stderr."""
+    with pytest.raises(SystemExit) as done:
+        main(["ddl", *args])
+    return int(done.value.code or 0), capsys.readouterr().err
+
+
+def test_release_directories_labels_and_merged_heads_are_read_as_alembic_does(tree_project):
+    tree = Tree(RELEASES, TreeOptions())
+    phases = {name: phase.value if phase else None for name, phase in tree.phases.items()}
+    assert phases == {
+        "initial": None,
+        **dict.fromkeys(EXPAND, "expand"),
+        "m1": "migrate",
+        "b1": "contract",
+        "b2": "contract",
+    }
+    order = [rev.revision for _, rev in tree.in_phase_order(tree.patch_revisions())]
+    assert order[:2] == ["a1", "a2"] and order[-3:] == ["m1", "b1", "b2"]
+    assert order.index("a5") > max(order.index("a3"), order.index("a4"))
+
+
+def test_nested_version_directories_are_found_without_an_ini(tree_project, tmp_path):
+    shutil.copytree(RELEASES / "migrations", tmp_path / "migrations")
+    tree = Tree(tmp_path / "migrations", TreeOptions())
+    assert len(tree.ordered) == 11
+
+
+def test_version_locations_of_the_ini_are_used(tree_project, tmp_path):
+    versions = RELEASES / "migrations" / "versions"
+    dirs = [versions, *sorted(d for d in versions.glob("*/*") if d.is_dir())]
+    ini = tmp_path / "alembic.ini"
+    ini.write_text(
+        f"[alembic]\nscript_location = {RELEASES / 'migrations'}\npath_separator = space\n"
+        f"version_locations = {' '.join(str(d) for d in dirs if '2024.2' not in str(d))}\n"
+    )
+    tree = Tree(tmp_path, TreeOptions(ini=ini))
+    assert {r.revision for r in tree.ordered} == {"initial", "a1", "a2", "b1"}
+
+
+def test_other_branch_label_names_are_accepted(tmp_path):
+    root = write_alembic(
+        tmp_path / "alembic",
+        [
+            {"rev": "e1", "labels": ("expand_branch",), "body": "    pass"},
+            {"rev": "e2", "down": "e1", "body": "    pass"},
+            {"rev": "c1", "labels": ("contract_branch",), "body": "    pass"},
+        ],
+    )
+    labels = {Phase.EXPAND: "expand_branch", Phase.CONTRACT: "contract_branch"}
+    tree = Tree(root, TreeOptions(labels=labels))
+    assert tree.phases == {"e1": Phase.EXPAND, "e2": Phase.EXPAND, "c1": Phase.CONTRACT}
+    with pytest.raises(MigrationError, match="no revision carries the branch label 'expand'"):
+        Tree(root, TreeOptions())
+
+
+def test_patch_from_splits_the_tree_into_before_and_patch(tree_project):
+    tree = Tree(RELEASES, TreeOptions(patch_from=("a3", "b2")))
+    patch = tree.patch_revisions()
+    assert patch == {"a3", "a4", "a5", "a6", "a7", "m1", "b2"}
+    before = [r.revision for r in tree.before(patch)]
+    assert before[0] == "initial" and set(before) == {"initial", "a1", "a2", "b1"}
+    with pytest.raises(MigrationError, match="--patch-from zz"):
+        Tree(RELEASES, TreeOptions(patch_from=("zz",))).patch_revisions()
+
+
+def test_a_missing_project_module_is_one_line_and_exit_2(no_tree_project, capsys):
+    code, err = cli(capsys, "lint", "--migrations", str(RELEASES), "--engine", "mariadb")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "a1_add_colour.py:5: imports 'treeproj'" in err and "--python" in err
+
+
+def test_offline_capture_of_a_database_reading_revision_says_what_to_do(tree_project, capsys):
+    code, err = cli(capsys, "lint", "--migrations", str(RELEASES), "--engine", "postgresql")
+    assert code == 2
+    assert "a2_index_name_if_missing.py:12: upgrade() reads the database" in err
+    assert "harness ddl check" in err
+
+
+def test_a_bad_branch_label_option_is_a_usage_error(capsys):
+    code, err = cli(
+        capsys, "lint", "--migrations", str(RELEASES), "--engine", "mariadb", "--branch-label", "x"
+    )
+    assert code == 2 and "--branch-label x: expected PHASE=LABEL" in err
+
+
+def test_an_unreachable_scratch_server_is_exit_3(tree_project, capsys):
+    code, err = cli(
+        capsys,
+        "check",
+        "--migrations",
+        str(RELEASES),
+        "--engine",
+        "postgresql",
+        "--scratch-url",
+        "postgresql://nobody@127.0.0.1:1/postgres",
+    )
+    assert code == 3 and "postgresql at 127.0.0.1:1" in err
