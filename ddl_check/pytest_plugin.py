@@ -53,3 +53,29 @@ def ddl_check(request: pytest.FixtureRequest, ddl_snapshot: str) -> Iterator[Cal
         return run_check(options)
 
     yield check
+
+
+@pytest.fixture
+def ddl_tree_check(request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """check(tree, engine=None, snapshot=None, **tree_options): where the project's imports work."""
+    from ddl_check.alembic_tree import TreeOptions
+    from ddl_check.check import CheckOptions, run_check
+
+    def check(
+        tree: str | Path,
+        engine: str | None = None,
+        snapshot: str | None = None,
+        **tree_options: Any,
+    ) -> Any:
+        config = request.config
+        snap = snapshot or config.getoption("--ddl-snapshot") or config.getini("ddl_snapshot")
+        name = engine or config.getoption("--ddl-engine")
+        if not snap and not name:
+            pytest.skip("no DDL snapshot or engine configured (--ddl-snapshot or --ddl-engine)")
+        options = CheckOptions(
+            snap or None, [Path(tree)], name, scratch_url=config.getoption("--ddl-scratch-url")
+        )
+        options.tree = TreeOptions(**tree_options)
+        return run_check(options)
+
+    return check

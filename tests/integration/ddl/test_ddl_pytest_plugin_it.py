@@ -4,6 +4,8 @@ import sqlite3
 
 import pytest
 
+from tests.ddl_trees.fixtures import PROJECT, RELEASES
+
 pytestmark = pytest.mark.integration
 pytest_plugins = ["pytester"]
 
@@ -36,3 +38,18 @@ def test_without_a_snapshot_the_fixture_skips(pytester):
             raise AssertionError("must not run")
     """)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(skipped=1)
+
+
+def test_a_tree_is_checked_in_the_projects_own_suite(pytester, no_tree_project):
+    pytester.makeconftest(f"""
+        import sys
+        sys.path.insert(0, {str(PROJECT)!r})  # the project's own package, as in its venv
+    """)
+    pytester.makepyfile(f"""
+        def test_tree(ddl_tree_check):
+            [report] = ddl_tree_check({str(RELEASES)!r}, patch_from=("a3", "b2"))
+            failing = {{(f.file.rsplit("/", 1)[-1], f.code) for f in report.findings if f.fails}}
+            assert failing == {{("a7_rename_owner_name.py", "EXP004")}}
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--ddl-engine=sqlite")
+    result.assert_outcomes(passed=1)
