@@ -150,14 +150,27 @@ def _connection(url: str) -> Iterator[Any]:
         engine.dispose()
 
 
-def _run_online(conn: Any, module: ModuleType) -> None:
-    """upgrade() through alembic's Operations on a live connection, committed on return."""
-    from alembic.operations import Operations
+def _context(conn: Any, tree: Tree) -> Any:
+    """A MigrationContext on the connection, its version table created as alembic does first."""
     from alembic.runtime.migration import MigrationContext
 
     context = MigrationContext.configure(connection=conn)
+    context.stamp(tree.script, "base")  # creates alembic_version when absent; revisions may read it
+    conn.commit()
+    return context
+
+
+def _run_online(conn: Any, context: Any, module: ModuleType) -> None:
+    """upgrade() through alembic's Operations on a live connection."""
+    from alembic.operations import Operations
+
     with Operations.context(context):
         module.upgrade()
+
+
+def _stamp(conn: Any, context: Any, tree: Tree, rev: Any) -> None:
+    """Record the revision in alembic_version, as alembic does after each upgrade()."""
+    context.stamp(tree.script, rev.revision)
     conn.commit()
 
 
@@ -175,13 +188,15 @@ def build(tree: Tree, url: str) -> list[str]:
     patch = tree.patch_revisions()
     done: list[str] = []
     with _connection(url) as conn:
+        context = _context(conn, tree)
         for rev in tree.before(patch):
             module, file, line = upgrade_of(rev)
             try:
-                _run_online(conn, module)
+                _run_online(conn, context, module)
             except Exception as error:  # the revision's own code
                 conn.rollback()
                 raise revision_error(error, tree.root, f"{file}:{line}", "upgrade()") from None
+            _stamp(conn, context, tree, rev)
             done.append(rev.revision)
     return done
 
@@ -192,8 +207,10 @@ def capture(tree: Tree, dialect: str, url: str | None = None) -> list[CapturedRe
         return [_capture_one(tree, phase, rev, dialect, None) for phase, rev in _patch(tree, [])]
     out: list[CapturedRevision] = []
     with _connection(url) as conn:
-        for phase, rev in _patch(tree, _stamped(conn)):
-            out.append(_capture_one(tree, phase, rev, dialect, conn))
+        patch = _patch(tree, _stamped(conn))
+        context = _context(conn, tree)
+        for phase, rev in patch:
+            out.append(_capture_one(tree, phase, rev, dialect, (conn, context)))
             if out[-1].stopped:
                 break  # later revisions would run on a schema this one left half-done
     return out
@@ -205,11 +222,12 @@ def _patch(tree: Tree, stamped: list[str]) -> list[tuple[Phase, Any]]:
 
 
 def _capture_one(
-    tree: Tree, phase: Phase, rev: Any, dialect: str, conn: Any | None
+    tree: Tree, phase: Phase, rev: Any, dialect: str, online: tuple[Any, Any] | None
 ) -> CapturedRevision:
     """One revision's statements; any failure names the revision's file and line."""
     import sqlalchemy as sa
 
+    conn, context = online or (None, None)
     module, file, line = upgrade_of(rev)
     start = time.perf_counter()
     recorder, stopped = Recorder(), ""
@@ -219,9 +237,10 @@ def _capture_one(
         else:
             sa.event.listen(conn, "before_cursor_execute", recorder)
             try:
-                _run_online(conn, module)
+                _run_online(conn, context, module)
             finally:
                 sa.event.remove(conn, "before_cursor_execute", recorder)
+            _stamp(conn, context, tree, rev)
     except MigrationError:
         raise
     except sa.exc.DBAPIError as error:  # a statement the database refused: a finding, not a crash

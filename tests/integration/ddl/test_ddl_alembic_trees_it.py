@@ -58,16 +58,16 @@ def test_the_whole_tree_built_from_base_gives_each_revision_its_codes(tree_proje
 
 
 @pytest.mark.parametrize("engine", ["mariadb", "postgresql"])
-def test_a_live_snapshot_stamped_at_the_last_release_checks_only_what_it_lacks(
+def test_a_live_snapshot_stamped_at_a_release_checks_only_what_it_lacks(
     tree_project, scratch, engine
 ):
     eng, db = scratch(engine)
     before = TreePatch(RELEASES, TreeOptions(patch_from=("a3", "b2")), engine)
     assert sorted(before.build(eng.sa_url(db))) == ["a1", "a2", "b1", "initial"]
     conn = eng.connect(db)
-    eng.query(conn, "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
-    eng.query(conn, "INSERT INTO alembic_version VALUES ('a2'), ('b1')")
+    stamped = {row[0] for row in eng.query(conn, "SELECT version_num FROM alembic_version")}
     conn.close()
+    assert stamped == {"a2", "b1"}  # stamped as alembic does, one head per branch
     [report] = run_check(CheckOptions(eng.url(db), [RELEASES], engine))
     files = ran(report)
     assert set(files[:2]) == {"a3_owner_email.py", "a4_drop_notes.py"}  # two heads of 2024.2
