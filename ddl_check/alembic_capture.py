@@ -70,16 +70,26 @@ def _allows(module: ModuleType) -> dict[str, str]:
     return {str(k): str(v) for k, v in dict(allowed).items()}
 
 
-def _emit_offline(module: ModuleType, dialect: str) -> list[str]:
+@contextmanager
+def _environment(tree: Tree, **configure: Any) -> Iterator[Any]:
+    """alembic's EnvironmentContext as env.py sets it up: revisions may call alembic.context."""
+    from alembic.runtime.environment import EnvironmentContext
+
+    with EnvironmentContext(tree.config, tree.script) as env:
+        env.configure(**configure)
+        yield env.get_context()
+
+
+def _emit_offline(tree: Tree, module: ModuleType, dialect: str) -> list[str]:
     """Run a revision's upgrade() in offline mode and return the SQL it emits."""
     from alembic.operations import Operations
-    from alembic.runtime.migration import MigrationContext
 
     buffer = io.StringIO()
-    context = MigrationContext.configure(
-        dialect_name=dialect, opts={"as_sql": True, "output_buffer": buffer, "literal_binds": True}
-    )
-    with Operations.context(context):
+    options = {"as_sql": True, "output_buffer": buffer, "literal_binds": True}
+    with (
+        _environment(tree, dialect_name=dialect, **options) as context,
+        Operations.context(context),
+    ):
         module.upgrade()
     return [buffer.getvalue()]
 
@@ -150,14 +160,13 @@ def _connection(url: str) -> Iterator[Any]:
         engine.dispose()
 
 
-def _context(conn: Any, tree: Tree) -> Any:
-    """A MigrationContext on the connection, its version table created as alembic does first."""
-    from alembic.runtime.migration import MigrationContext
-
-    context = MigrationContext.configure(connection=conn)
-    context.stamp(tree.script, "base")  # creates alembic_version when absent; revisions may read it
-    conn.commit()
-    return context
+@contextmanager
+def _online(conn: Any, tree: Tree) -> Iterator[Any]:
+    """A MigrationContext on the connection, alembic_version created first, as alembic does."""
+    with _environment(tree, connection=conn) as context:
+        context.stamp(tree.script, "base")  # creates alembic_version; revisions may read it
+        conn.commit()
+        yield context
 
 
 def _run_online(conn: Any, context: Any, module: ModuleType) -> None:
@@ -187,8 +196,7 @@ def build(tree: Tree, url: str) -> list[str]:
     """Run the revisions before the patch on an empty database; return their revision ids."""
     patch = tree.patch_revisions()
     done: list[str] = []
-    with _connection(url) as conn:
-        context = _context(conn, tree)
+    with _connection(url) as conn, _online(conn, tree) as context:
         for rev in tree.before(patch):
             module, file, line = upgrade_of(rev)
             try:
@@ -208,11 +216,11 @@ def capture(tree: Tree, dialect: str, url: str | None = None) -> list[CapturedRe
     out: list[CapturedRevision] = []
     with _connection(url) as conn:
         patch = _patch(tree, _stamped(conn))
-        context = _context(conn, tree)
-        for phase, rev in patch:
-            out.append(_capture_one(tree, phase, rev, dialect, (conn, context)))
-            if out[-1].stopped:
-                break  # later revisions would run on a schema this one left half-done
+        with _online(conn, tree) as context:
+            for phase, rev in patch:
+                out.append(_capture_one(tree, phase, rev, dialect, (conn, context)))
+                if out[-1].stopped:
+                    break  # later revisions would run on a schema this one left half-done
     return out
 
 
@@ -233,7 +241,7 @@ def _capture_one(
     recorder, stopped = Recorder(), ""
     try:
         if conn is None:
-            recorder.statements = _emit_offline(module, dialect)
+            recorder.statements = _emit_offline(tree, module, dialect)
         else:
             sa.event.listen(conn, "before_cursor_execute", recorder)
             try:

@@ -152,7 +152,8 @@ class Tree:
         self.root = (ini.parent if ini else path).resolve()
         self.source = ini or path
         try:
-            self.script = ScriptDirectory.from_config(_config(path, ini))
+            self.config = _config(path, ini)
+            self.script = ScriptDirectory.from_config(self.config)
             self.root = Path(self.script.dir).resolve()
             ordered = list(self.script.walk_revisions())
         except CommandError as error:
@@ -189,17 +190,6 @@ class Tree:
             raise MigrationError(f"--patch-from {name}: no such revision in {self.source}")
         return str(rev.revision)
 
-    def _descendants(self, starts: Iterable[str]) -> set[str]:
-        """The revisions named and every revision after them."""
-        todo = list(starts)
-        seen: set[str] = set()
-        while todo:
-            name = todo.pop()
-            if name not in seen:
-                seen.add(name)
-                todo.extend(self.script.get_revision(name).nextrev)
-        return seen
-
     def applied(self, stamped: Iterable[str]) -> set[str]:
         """Revisions a database stamped at these versions already has."""
         out: set[str] = set()
@@ -208,11 +198,10 @@ class Tree:
         return out
 
     def patch_revisions(self, applied: set[str] | None = None) -> set[str]:
-        """The patch: what --patch-from does not build on, else what the db lacks, else phases."""
+        """The patch: --patch-from and what builds on it, else what the db lacks, else phases."""
         if self.options.patch_from:
-            starts = [self._resolve(name) for name in self.options.patch_from]
-            before = self.applied(starts) - self._descendants(starts)
-            return {r.revision for r in self.ordered} - before
+            starts = {self._resolve(name) for name in self.options.patch_from}
+            return {r.revision for r in self.ordered if self.applied([r.revision]) & starts}
         if applied:
             return {r.revision for r in self.ordered} - applied
         return {name for name, phase in self.phases.items() if phase}
@@ -230,10 +219,27 @@ class Tree:
                     f"{rev.path}: revision {rev.revision} is in the patch but on no branch "
                     f"labelled {labels}; label its branch or move --patch-from after it"
                 )
+        self._check_phase_order(patch)
         for phase in PHASES:
             for rev in self.ordered:
                 if rev.revision in patch and self.phases[rev.revision] == phase:
                     yield phase, rev
+
+    def _check_phase_order(self, patch: set[str]) -> None:
+        """Phases run in order, so no patch revision may build on one of a later phase."""
+        rank = {phase: i for i, phase in enumerate(PHASES)}
+        for rev in self.ordered:
+            phase = self.phases[rev.revision]
+            if rev.revision not in patch or phase is None:
+                continue
+            for name in sorted(self.applied([rev.revision]) & patch):
+                later = self.phases[name]
+                if later is not None and rank[later] > rank[phase]:
+                    raise MigrationError(
+                        f"{shown(Path(rev.path))}: {phase.value} revision {rev.revision} builds "
+                        f"on {later.value} revision {name}, also in the patch; check the releases "
+                        f"as separate patches (--patch-from {rev.revision})"
+                    )
 
 
 def shown(path: Path) -> str:

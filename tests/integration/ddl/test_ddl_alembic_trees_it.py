@@ -62,7 +62,7 @@ def test_a_live_snapshot_stamped_at_a_release_checks_only_what_it_lacks(
     tree_project, scratch, engine
 ):
     eng, db = scratch(engine)
-    before = TreePatch(RELEASES, TreeOptions(patch_from=("a3", "b2")), engine)
+    before = TreePatch(RELEASES, TreeOptions(patch_from=("a3", "a4", "m1", "b2")), engine)
     assert sorted(before.build(eng.sa_url(db))) == ["a1", "a2", "b1", "initial"]
     conn = eng.connect(db)
     stamped = {row[0] for row in eng.query(conn, "SELECT version_num FROM alembic_version")}
@@ -105,6 +105,24 @@ def test_a_statement_the_database_refuses_is_exec001_and_ends_the_capture(tmp_pa
     assert {("e1.py", "EXP006", True), ("e1.py", "EXEC001", True)} <= findings(report)
     assert ran(report) == ["e1.py"]
     assert any(n.startswith("capture stopped at") and "e1.py:12" in n for n in report.notes)
+
+
+def test_revisions_asking_alembic_context_run_online_with_a_version_table(tmp_path):
+    root = write_alembic(
+        tmp_path / "tree",
+        [
+            {
+                "rev": "e1",
+                "labels": ("expand",),
+                "extra": "from alembic import context",
+                "body": '    mode = "offline" if context.is_offline_mode() else "online"\n'
+                '    assert sa.inspect(op.get_bind()).has_table("alembic_version")\n'
+                '    op.create_table(mode, sa.Column("id", sa.Integer()))',
+            }
+        ],
+    )
+    [report] = run_check(CheckOptions(None, [root], "sqlite"))
+    assert [r.sql.split("(")[0].strip() for r in report.runs] == ["CREATE TABLE online"]
 
 
 def test_a_revision_that_raises_names_its_file_and_line(tmp_path):

@@ -47,7 +47,7 @@ def test_a_tree_is_checked_in_the_projects_own_suite(pytester, no_tree_project):
     """)
     pytester.makepyfile(f"""
         def test_tree(ddl_tree_check):
-            [report] = ddl_tree_check({str(RELEASES)!r}, patch_from=("a3", "b2"))
+            [report] = ddl_tree_check({str(RELEASES)!r}, patch_from=("a3", "a4", "m1", "b2"))
             failing = {{(f.file.rsplit("/", 1)[-1], f.code) for f in report.findings if f.fails}}
             assert failing == {{("a7_rename_owner_name.py", "EXP004")}}
     """)

@@ -6,6 +6,7 @@ import pytest
 
 from ddl_check.alembic_tree import Tree, TreeOptions
 from ddl_check.errors import MigrationError
+from ddl_check.migrations import load_patch
 from ddl_check.model import Phase
 from harness.cli import main
 from tests.ddl_trees.alembic_writer import write_alembic
@@ -72,14 +73,49 @@ def test_other_branch_label_names_are_accepted(tmp_path):
         Tree(root, TreeOptions())
 
 
-def test_patch_from_splits_the_tree_into_before_and_patch(tree_project):
-    tree = Tree(RELEASES, TreeOptions(patch_from=("a3", "b2")))
+def test_patch_from_is_where_the_patch_begins(tree_project):
+    tree = Tree(RELEASES, TreeOptions(patch_from=("a3", "a4", "m1", "b2")))
     patch = tree.patch_revisions()
-    assert patch == {"a3", "a4", "a5", "a6", "a7", "m1", "b2"}
+    assert patch == {"a3", "a4", "a5", "a6", "a7", "m1", "b2"}  # a5 merges a3 and a4
     before = [r.revision for r in tree.before(patch)]
     assert before[0] == "initial" and set(before) == {"initial", "a1", "a2", "b1"}
+    assert Tree(RELEASES, TreeOptions(patch_from=("a6",))).patch_revisions() == {"a6", "a7"}
     with pytest.raises(MigrationError, match="--patch-from zz"):
         Tree(RELEASES, TreeOptions(patch_from=("zz",))).patch_revisions()
+
+
+def test_a_patch_revision_building_on_a_later_phase_is_refused(tmp_path):
+    root = write_alembic(
+        tmp_path / "alembic",
+        [
+            {"rev": "r0", "body": "    pass"},
+            {"rev": "c1", "down": "r0", "labels": ("contract",), "body": "    pass"},
+            {"rev": "e1", "down": "r0", "labels": ("expand",), "body": "    pass"},
+            {"rev": "e2", "down": "e1", "extra": "depends_on = ('c1',)", "body": "    pass"},
+        ],
+    )
+    tree = Tree(root, TreeOptions())
+    with pytest.raises(MigrationError, match=r"e2\.py: expand revision e2 builds on contract"):
+        list(tree.in_phase_order(tree.patch_revisions()))
+    tree = Tree(root, TreeOptions(patch_from=("e2",)))
+    assert [rev.revision for _, rev in tree.in_phase_order(tree.patch_revisions())] == ["e2"]
+
+
+def test_revisions_asking_alembic_context_are_captured_offline(tmp_path):
+    root = write_alembic(
+        tmp_path / "alembic",
+        [
+            {
+                "rev": "e1",
+                "labels": ("expand",),
+                "extra": "from alembic import context",
+                "body": '    mode = "offline" if context.is_offline_mode() else "online"\n'
+                '    op.create_table(mode, sa.Column("id", sa.Integer()))',
+            }
+        ],
+    )
+    [stmt] = load_patch(root, "postgresql").statements
+    assert stmt.sql.startswith("CREATE TABLE offline")
 
 
 def test_a_missing_project_module_is_one_line_and_exit_2(no_tree_project, capsys):
