@@ -125,6 +125,26 @@ def test_revisions_asking_alembic_context_run_online_with_a_version_table(tmp_pa
     assert [r.sql.split("(")[0].strip() for r in report.runs] == ["CREATE TABLE online"]
 
 
+def test_an_index_built_concurrently_in_an_autocommit_block_is_captured_as_such(tmp_path):
+    root = write_alembic(
+        tmp_path / "tree",
+        [
+            {"rev": "r0", "body": '    op.create_table("t", sa.Column("a", sa.Integer()))'},
+            {"rev": "c1", "down": "r0", "labels": ("contract",), "body": "    pass"},
+            {
+                "rev": "e1",
+                "down": "r0",
+                "labels": ("expand",),
+                "body": "    with op.get_context().autocommit_block():\n"
+                '        op.create_index("ix_a", "t", ["a"], postgresql_concurrently=True)',
+            },
+        ],
+    )
+    [report] = run_check(CheckOptions(None, [root], "postgresql"))
+    assert [r.sql for r in report.runs] == ["CREATE INDEX CONCURRENTLY ix_a ON t (a)"]
+    assert not report.findings
+
+
 def test_a_revision_that_raises_names_its_file_and_line(tmp_path):
     root = write_alembic(
         tmp_path / "tree",
