@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from ddl_check.alembic_capture import run_request
@@ -20,5 +21,11 @@ def main(request_file: str, answer_file: str) -> int:
         answer = {"error": {"kind": "unavailable", "message": str(error)}}
     except DDLCheckError as error:
         answer = {"error": {"kind": "migration", "message": str(error)}}
+    except ModuleNotFoundError as error:  # alembic, SQLAlchemy or the driver (revisions: above)
+        message = (
+            f"{sys.executable} cannot import {error.name!r}, which the capture needs: "
+            "install it in the project's environment"
+        )
+        answer = {"error": {"kind": "migration", "message": message}}
     Path(answer_file).write_text(json.dumps(answer), encoding="utf-8")
     return 0

@@ -1,10 +1,13 @@
 """Alembic trees in real shapes: release directories, inherited labels, merges, project imports."""
 
+import json
 import shutil
 
 import pytest
 
 from ddl_check.alembic_tree import Tree, TreeOptions
+from ddl_check.capture_child import URL_ENV
+from ddl_check.capture_child import main as capture_main
 from ddl_check.errors import MigrationError
 from ddl_check.migrations import load_patch
 from ddl_check.model import Phase
@@ -150,3 +153,15 @@ def test_an_unreachable_scratch_server_is_exit_3(tree_project, capsys):
         "postgresql://nobody@127.0.0.1:1/postgres",
     )
     assert code == 3 and "postgresql at 127.0.0.1:1" in err
+
+
+def test_the_capture_subprocess_names_a_driver_it_lacks(tmp_path, monkeypatch):
+    root = write_alembic(
+        tmp_path / "alembic", [{"rev": "e1", "labels": ("expand",), "body": "    pass"}]
+    )
+    request = {"tree": str(root), "options": TreeOptions().to_json(), "action": "capture"}
+    (tmp_path / "ask.json").write_text(json.dumps({**request, "engine": "mariadb"}))
+    monkeypatch.setenv(URL_ENV, "mysql+mysqldb://nobody@127.0.0.1:1/none")
+    assert capture_main(str(tmp_path / "ask.json"), str(tmp_path / "answer.json")) == 0
+    error = json.loads((tmp_path / "answer.json").read_text())["error"]
+    assert error["kind"] == "migration" and "cannot import 'MySQLdb'" in error["message"]
