@@ -161,12 +161,14 @@ def _connection(url: str) -> Iterator[Any]:
 
 
 @contextmanager
-def _online(conn: Any, tree: Tree) -> Iterator[Any]:
-    """A MigrationContext on the connection, alembic_version created first, as alembic does."""
-    with _environment(tree, connection=conn) as context:
-        context.stamp(tree.script, "base")  # creates alembic_version; revisions may read it
-        conn.commit()
-        yield context
+def _online(conn: Any, tree: Tree) -> Iterator[tuple[Any, list[str]]]:
+    """A MigrationContext and the heads stamped; the version table made first, as alembic does."""
+    with _environment(tree, connection=conn, version_table=tree.options.version_table) as context:
+        heads = list(context.get_current_heads())
+        if not heads:
+            context.stamp(tree.script, "base")  # creates the table; revisions may read it
+        conn.commit()  # no transaction left open: a revision's autocommit_block() needs none
+        yield context, heads
 
 
 def _run_online(conn: Any, context: Any, module: ModuleType) -> None:
@@ -178,25 +180,16 @@ def _run_online(conn: Any, context: Any, module: ModuleType) -> None:
 
 
 def _stamp(conn: Any, context: Any, tree: Tree, rev: Any) -> None:
-    """Record the revision in alembic_version, as alembic does after each upgrade()."""
+    """Record the revision in the version table, as alembic does after each upgrade()."""
     context.stamp(tree.script, rev.revision)
     conn.commit()
-
-
-def _stamped(conn: Any) -> list[str]:
-    """The versions the database's alembic_version table holds (none without the table)."""
-    import sqlalchemy as sa
-
-    if not sa.inspect(conn).has_table("alembic_version"):
-        return []
-    return [row[0] for row in conn.execute(sa.text("SELECT version_num FROM alembic_version"))]
 
 
 def build(tree: Tree, url: str) -> list[str]:
     """Run the revisions before the patch on an empty database; return their revision ids."""
     patch = tree.patch_revisions()
     done: list[str] = []
-    with _connection(url) as conn, _online(conn, tree) as context:
+    with _connection(url) as conn, _online(conn, tree) as (context, _heads):
         for rev in tree.before(patch):
             module, file, line = upgrade_of(rev)
             try:
@@ -214,13 +207,11 @@ def capture(tree: Tree, dialect: str, url: str | None = None) -> list[CapturedRe
     if url is None:
         return [_capture_one(tree, phase, rev, dialect, None) for phase, rev in _patch(tree, [])]
     out: list[CapturedRevision] = []
-    with _connection(url) as conn:
-        patch = _patch(tree, _stamped(conn))
-        with _online(conn, tree) as context:
-            for phase, rev in patch:
-                out.append(_capture_one(tree, phase, rev, dialect, (conn, context)))
-                if out[-1].stopped:
-                    break  # later revisions would run on a schema this one left half-done
+    with _connection(url) as conn, _online(conn, tree) as (context, heads):
+        for phase, rev in _patch(tree, heads):
+            out.append(_capture_one(tree, phase, rev, dialect, (conn, context)))
+            if out[-1].stopped:
+                break  # later revisions would run on a schema this one left half-done
     return out
 
 

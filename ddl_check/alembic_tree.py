@@ -32,6 +32,7 @@ class TreeOptions:
     patch_from: tuple[str, ...] = ()
     python: str | None = None  # capture in this interpreter (the project's own environment)
     capture: str = "online"  # online (a scratch clone) | offline (SQL emitted without a database)
+    version_table: str = "alembic_version"  # as the tree's env.py configures it
 
     def to_json(self) -> dict[str, Any]:
         """What the capture subprocess needs to read the tree the same way."""
@@ -39,6 +40,7 @@ class TreeOptions:
             "ini": str(self.ini) if self.ini else None,
             "labels": {p.value: label for p, label in self.labels.items()},
             "patch_from": list(self.patch_from),
+            "version_table": self.version_table,
         }
 
     @classmethod
@@ -48,6 +50,7 @@ class TreeOptions:
             Path(data["ini"]) if data.get("ini") else None,
             {Phase(p): str(label) for p, label in data["labels"].items()},
             tuple(data.get("patch_from") or ()),
+            version_table=str(data.get("version_table") or "alembic_version"),
         )
 
 

@@ -58,9 +58,12 @@ def tree_options(func: Callable[..., Any]) -> Callable[..., Any]:
         branch_labels: tuple[str, ...],
         patch_from: tuple[str, ...],
         python: str | None,
+        version_table: str,
         **kwargs: Any,
     ) -> Any:
-        return func(*args, tree=_tree(alembic_ini, branch_labels, patch_from, python), **kwargs)
+        tree = _tree(alembic_ini, branch_labels, patch_from, python)
+        tree.version_table = version_table
+        return func(*args, tree=tree, **kwargs)
 
     for option in reversed(
         [
@@ -81,6 +84,12 @@ def tree_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 multiple=True,
                 metavar="REV",
                 help="The patch is REV and every revision built on it (repeatable).",
+            ),
+            click.option(
+                "--version-table",
+                default="alembic_version",
+                show_default=True,
+                help="The version table the tree's env.py names (neutron's subprojects have own).",
             ),
             click.option(
                 "--python",

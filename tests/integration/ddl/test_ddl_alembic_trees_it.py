@@ -9,6 +9,7 @@ import pytest
 
 from ddl_check.alembic_tree import TreeOptions
 from ddl_check.check import CheckOptions, run_check
+from ddl_check.engines import get_engine
 from ddl_check.errors import MigrationError
 from ddl_check.model import PatchReport
 from ddl_check.tree_patch import TreePatch
@@ -76,6 +77,30 @@ def test_a_live_snapshot_stamped_at_a_release_checks_only_what_it_lacks(
         *("m1_backfill_colour.py", "b2_drop_owner_id.py"),
     ]  # a5 only merges the two heads: no SQL
     assert any(n.startswith("original snapshot unchanged") for n in report.notes)
+
+
+def test_the_trees_own_version_table_is_stamped_and_read(tmp_path):
+    create = '    op.create_table("{0}", sa.Column("id", sa.Integer()))'
+    root = write_alembic(
+        tmp_path / "tree",
+        [
+            {"rev": "e1", "labels": ("expand",), "body": create.format("t1")},
+            {"rev": "e2", "down": "e1", "body": create.format("t2")},
+        ],
+    )
+    engine = get_engine("sqlite", scratch_dir=str(tmp_path))
+    engine.create("db")
+    url = engine.sa_url("db")
+    options = TreeOptions(patch_from=("e2",), version_table="proj_version")
+    assert TreePatch(root, options, "sqlite").build(url) == ["e1"]
+    conn = engine.connect("db")
+    assert engine.query(conn, "SELECT version_num FROM proj_version") == [("e1",)]
+    assert not engine.query(conn, "SELECT name FROM sqlite_master WHERE name = 'alembic_version'")
+    conn.close()
+    tree = TreePatch(root, TreeOptions(version_table="proj_version"), "sqlite")
+    assert [s.sql.split("(")[0].strip() for s in tree.capture(url).statements] == [
+        "CREATE TABLE t2"
+    ]
 
 
 def test_a_statement_the_database_refuses_is_exec001_and_ends_the_capture(tmp_path):
