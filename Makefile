@@ -1,4 +1,5 @@
-# The two set-up commands: `make demo` (the main job on the embedded default), `make test` (the suite).
+# The two set-up commands: `make demo` (a shadow session on the embedded default; it succeeds
+# when the seeded difference is found), `make test` (the suite).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -16,7 +17,7 @@ dev-up: $(STAMP)
 	$(BIN)/harness dev up
 
 demo: $(STAMP)
-	$(BIN)/harness demo
+	$(BIN)/harness demo --expect-change
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,56 +1,10 @@
 """What an attached shadow session costs production: RPC latency and throughput without and with.
 
-Run by hand (not part of the test suite):
+Run by hand (not part of the test suite); docs/benchmarks.md says what it measures and why:
 
     .venv/bin/python benchmarks/shadow_overhead.py [--rounds 5] [--rate 200] [--seconds 4]
         [--flat 1500] [--shadow-nice 10] [--yield-cpu FRACTION]
         [--conditions mirror,yielding,shedding] [--save PATH] | --load PATH [PATH ...]
-
-Production is a ServerSet serving a compute-like endpoint on topic compute, host cmp-1, and a
-client in this process. Each condition runs calls and casts (build_and_run_instance with a ~2 KB
-instance) at a fixed rate (latency p50/p99: a call's round trip, a cast's send-to-handled), then
-flat out (calls/s one after another, casts/s sent in a burst until all are handled). "with"
-attaches a shadow session in a child process: the mirror in production's vhost, the relay into a
-shadow vhost, and a shadow server of the same endpoint consuming there (niced and idle-scheduled,
-its session's CPU group at the least weight, as a yielding session's side is; on a real cloud it
-runs elsewhere and only the broker is shared). A session is measured once attached (the relay
-connected and consuming): attaching's one-off connections and declares are not the steady cost.
-"yielding" is the same session started with `--yield-cpu`: its relay holds while the box's CPUs
-are busier than that, so the shadow side works in production's idle time; "relayed_live" in its
-counters is how much it relayed while production was measured (the rest came after). The limit
-must lie under production's own load, which depends on the machine: by default it is half of how
-busy production alone kept the box at the fixed rate during the warm-ups (the least of three).
-"shedding" adds `--shed`: the mirror is unbound too while the relay holds, so the broker
-copies nothing then and production's messages meanwhile are never mirrored ("copied_live": the
-copies the broker made while production was measured, relayed or waiting in the mirror).
-"without, again" repeats "without": its cost column is this box's noise floor (an A/A test),
-and it is always measured; `--conditions` picks the others (all by default), as fewer conditions
-give more rounds in the same time.
-A further condition, "mirror only", binds the mirror and nothing consumes it: what the broker's
-copy alone costs, apart from the relay's and the shadow's work. Each round measures every other
-condition beside a "without" of its own, the pairs and which side goes first in a fresh random
-order (a fixed rotation kept the same neighbours, and what one leaves behind weighed on the next
-every time), and a condition's cost is against its own neighbour: a box whose speed drifts over
-minutes (production's own CPU time for the same work ranged 2.9-5.0 s over rounds, its
-throughput 1.7-fold) then shifts both sides of a pair alike. A cost (with / without for
-latencies, without / with for throughput, so above 1 is a cost) is the geometric mean of its
-pairs' ratios, each side's p99 over its own samples: every pair weighs the same. Pooling each
-side's rounds into one long run's samples lets the few rounds with a hiccup of the box decide a
-p99 (so pooled, the A/A test's p99 costs came out 0.91 and 0.94 over 180 rounds); those pooled
-costs are printed too. Each cost comes with a bootstrap interval that
-draws whole rounds. A
-second table says where the box's CPU went meanwhile (production's process, the broker, the
-shadow side, and the share a VM's hypervisor stole), which tells a cost's cause apart from the
-box's noise, and a third what each session adds to "mirror only": the part of its cost that is
-not the broker's copy.
-Target: <= 1.05 for a session; the verdict is "met" only when every interval lies under it,
-"MISSED" when one lies wholly above, and otherwise "not resolved": this box's noise hides the
-answer, and more rounds narrow it. A metric whose A/A interval leaves out 1 (both sides run the
-same, so this run understates the noise there) counts for neither "met" nor "MISSED"; for that
-test the six A/A intervals are widened to 98.3 %, or a box whose noise they describe exactly
-would fail it about half the time.
-`--save PATH` writes every measurement as it is made, and `--load PATH...` reports on saved
-runs instead of measuring: several runs of the same commit and settings pool round by round.
 """
 
 import argparse
@@ -67,20 +21,23 @@ from pathlib import Path
 from typing import IO, Any
 
 import kombu
-import overhead_record
-from overhead_record import Measurement, Recorded, RecordError
+import overhead_stats
 from overhead_stats import (
     AA_CONFIDENCE,
     CONFIDENCE,
     METRICS,
     TARGET,
+    Measurement,
     Pair,
+    Recorded,
+    RecordError,
     beyond,
     bootstrap,
     log_costs,
     paired_costs,
     pooled,
     pooled_costs,
+    trusted,
     verdict,
 )
 from shadow_bench import (
@@ -107,7 +64,7 @@ DRAIN_TIMEOUT = 60.0
 # where the box's CPU went while production was measured: not costs, the reasons for them
 CPU_USERS = ("production", "broker", "shadow")
 WARM_UPS = 3
-LEAST_LIMIT = 0.02  # a warm-up that read about 0 (seen once) would hold the relay for good
+LEAST_LIMIT = 0.02  # a warm-up that reads about 0 must not hold the relay for good
 DETACHED = ("without", "again")  # "again" measures nothing new: its cost is the noise floor
 CONDITIONS = {"without": "without", "again": "without, again", "mirror": "mirror only",
               "with": "with shadow",
@@ -200,8 +157,7 @@ def drain_mirror(channel: Any, spec: MirrorSpec) -> bool:
 
 
 def settle(shadow: Compute, quiet: float = 0.5) -> None:
-    """Until the shadow server has handled all it was relayed (nothing new for `quiet` seconds),
-    so its backlog does not weigh on the next condition, which may be "without"."""
+    """Until the shadow's backlog is handled, so it does not weigh on the next condition."""
     deadline = time.monotonic() + DRAIN_TIMEOUT
     while time.monotonic() < deadline:
         seen = shadow.seen
@@ -278,8 +234,7 @@ def measure_condition(condition: str, client: RPCClient, compute: Compute, sessi
 def run_rounds(client: RPCClient, compute: Compute, session: Connection,
                args: argparse.Namespace, pids: dict[str, int], save: IO[str] | None
                ) -> list[dict[str, dict[str, Measurement]]]:
-    """Every compared condition once per round beside a "without" of its own, pairs and sides
-    in a fresh random order; each round's measurements by pair and side, each saved as made."""
+    """Each condition once per round beside a "without" of its own, in a fresh random order."""
     rounds: list[dict[str, dict[str, Measurement]]] = []
     for n in range(args.rounds):
         draw = random.Random(n)
@@ -290,7 +245,7 @@ def run_rounds(client: RPCClient, compute: Compute, session: Connection,
                                              f"round {n + 1}")
                 rounds[-1].setdefault(condition, {})[side] = measured
                 if save:
-                    overhead_record.write_measurement(save, n + 1, condition, side, measured)
+                    overhead_stats.write_measurement(save, n + 1, condition, side, measured)
     return rounds
 
 
@@ -298,9 +253,9 @@ def measured_run(args: argparse.Namespace) -> Recorded:
     """Production up, its warm-ups, the session's child, every round; saved as it goes."""
     settings = {"rate": args.rate, "seconds": args.seconds, "flat": args.flat,
                 "shadow_nice": args.shadow_nice, "conditions": args.conditions,
-                "commit": overhead_record.commit()}
+                "commit": overhead_stats.commit()}
     with throwaway_vhosts("prod", "shadow") as vhosts, \
-            (overhead_record.open_text(args.save, "w") if args.save else nullcontext()) as save:
+            (overhead_stats.open_text(args.save, "w") if args.save else nullcontext()) as save:
         prod, shadow = url_for(vhosts["prod"]), url_for(vhosts["shadow"])
         pids = {"production": os.getpid(), "broker": broker_pid()}
         transport = Transport(prod, control_exchange=CONTROL_EXCHANGE)
@@ -310,14 +265,12 @@ def measured_run(args: argparse.Namespace) -> Recorded:
         try:
             client = RPCClient(transport, Target("compute", server=HOST, version="6.0"),
                                timeout=30)
-            # the lowest of a few readings: the first, cold one once read 0.24 where production
-            # then kept the box 0.11-0.22 busy, and a limit of half that let the relay go on
-            # while production ran (hundreds of copies, where a lower limit let a dozen through)
+            # the least of a few warm-ups: a cold one overstates production's own load
             warm = min(measure(client, compute, args.rate, 2.0, 100, pids).values["host busy"]
                        for _ in range(WARM_UPS))
             yield_cpu = args.yield_cpu or max(warm / 2, LEAST_LIMIT)
             if save:
-                overhead_record.write_header(save, settings, yield_cpu)
+                overhead_stats.write_header(save, settings, yield_cpu)
             ours, theirs = multiprocessing.Pipe()
             child = multiprocessing.get_context("spawn").Process(
                 target=shadow_session, args=(prod, shadow, theirs, args.shadow_nice, yield_cpu),
@@ -340,8 +293,7 @@ def measured_run(args: argparse.Namespace) -> Recorded:
 
 def print_added(logs: dict[str, list[dict[str, float]]], sessions: list[str],
                 rounds: int) -> None:
-    """The third table: what each session adds to the mirror's copy, an interval drawn on the
-    same rounds for both."""
+    """The third table: what each session adds to the mirror's copy, in the same rounds."""
     added = {c: beyond(logs[c], logs["mirror"], range(rounds)) for c in sessions}
     added_intervals = {c: bootstrap(rounds, partial(beyond, logs[c], logs["mirror"]))
                        for c in sessions}
@@ -406,17 +358,15 @@ def report(run: Recorded) -> None:
     floor = max(high for _, high in intervals["again"].values())
     print(f"noise floor ({CONDITIONS['again']} / without): costs up to {floor:.2f} are within "
           f"this box's noise")
-    # Both sides of an A/A pair run the same, so an interval without 1 in it means this run's
-    # intervals understate the box's noise on that metric.
     checked = bootstrap(rounds, partial(paired_costs, logs["again"]), AA_CONFIDENCE)
-    trusted = [low <= 1 <= high for low, high in checked.values()]
-    for (metric, (low, high)), ok in zip(checked.items(), trusted, strict=True):
+    trust = trusted(checked)
+    for (metric, (low, high)), ok in zip(checked.items(), trust, strict=True):
         if not ok:
             print(f"A/A test failed on {metric}: [{low:.2f}, {high:.2f}] ({AA_CONFIDENCE:.1%}) "
                   f"leaves out 1 although both sides run the same; no verdict rests on it")
     for condition in sessions:
         print(f"target <= {TARGET}, {CONDITIONS[condition]}: "
-              f"{verdict(list(intervals[condition].values()), trusted)}")
+              f"{verdict(list(intervals[condition].values()), trust)}")
     if "mirror" in compared and sessions:
         print_added(logs, sessions, rounds)
 
@@ -443,7 +393,7 @@ def main() -> int:
                              "pooled round by round when their code and settings match")
     args = parser.parse_args()
     try:
-        report(overhead_record.pooled_runs(args.load) if args.load else measured_run(args))
+        report(overhead_stats.pooled_runs(args.load) if args.load else measured_run(args))
     except RecordError as error:
         print(error, file=sys.stderr)
         return 2

@@ -71,14 +71,17 @@ def cloud_vhosts(ctx: click.Context, cloud_name: str, session: str) -> Iterator[
               default=Path("shadow-report.html"), show_default=True,
               help="Where to write the HTML report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--expect-change", is_flag=True, help="Exit 0 when the report is what the change "
+              "should give (differences; none for 'none' and 'slower'), 1 when it is not.")
 @click.pass_context
 def command(ctx: click.Context, change: str, lifecycles: int, rate: float, no_control: bool,
-            cloud_name: str | None, output: Path, as_json: bool) -> None:
+            cloud_name: str | None, output: Path, as_json: bool, expect_change: bool) -> None:
     """Run a complete shadow session with no external service and report the differences.
 
     A sandbox cloud drives instance lifecycles through a production hollow compute; a control
     shadow (the same code) and a candidate (production with one behaviour changed) see a mirror
-    of its traffic in vhosts of their own. Exit 1 when unexplained differences are found.
+    of its traffic in vhosts of their own. Exit 1 when unexplained differences are found, or
+    with --expect-change when the report is not what the change should give.
     """
     chosen = CHANGES[change]
     session = new_session_id()
@@ -100,5 +103,17 @@ def command(ctx: click.Context, change: str, lifecycles: int, rate: float, no_co
         click.echo(f"production traffic: {lifecycles} lifecycles, {book.failure_count()} "
                    "operations failed; "
                    f"HTML report: {output}")
-    if report.failed:
-        ctx.exit(ExitCode.FINDINGS)
+    click.echo(f"demo: {outcome(change, report.failed, chosen.is_difference)}", err=True)
+    ctx.exit(exit_code(report.failed, chosen.is_difference, expect_change))
+
+
+def outcome(change: str, found: bool, expected: bool) -> str:
+    """One line that says whether the comparator saw the seeded change as it should."""
+    seen = "differences were reported" if found else "no difference was reported"
+    return f"change '{change}': {seen}, {'as' if found == expected else 'NOT as'} expected"
+
+
+def exit_code(found: bool, expected: bool, expect_change: bool) -> ExitCode:
+    """Findings exit 1 for scripts; with --expect-change, only a report the change did not give."""
+    failed = found != expected if expect_change else found
+    return ExitCode.FINDINGS if failed else ExitCode.OK

@@ -4,14 +4,15 @@ for its six metrics, and the verdict's three answers."""
 import math
 
 import pytest
-from overhead_record import Measurement
 from overhead_stats import (
     AA_CONFIDENCE,
     METRICS,
+    Measurement,
     bootstrap,
     log_costs,
     paired_costs,
     pooled_costs,
+    trusted,
     verdict,
 )
 
@@ -70,3 +71,8 @@ def test_the_aa_test_keeps_a_ten_percent_chance_of_failing_for_all_six_metrics()
 def test_verdict(highs: list[float], lows: list[float], trusted: list[bool],
                  answer: str) -> None:
     assert verdict(list(zip(lows, highs, strict=True)), trusted).startswith(answer)
+
+
+def test_an_aa_interval_that_leaves_out_1_is_not_trusted() -> None:
+    assert trusted({"call p99 ms": (0.97, 1.02), "cast p99 ms": (1.01, 1.08),
+                    "calls/s": (0.9, 0.99)}) == [True, False, False]

@@ -4,6 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from harness.cli.demo import exit_code, outcome
+from harness.exitcodes import ExitCode
+
 
 def demo_in_empty_network(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the demo where no broker, database or Vault can be reached (only its own loopback)."""
@@ -38,3 +43,21 @@ def test_demo_json_is_the_whole_report(tmp_path: Path) -> None:
     report = json.loads(done.stdout)
     assert report["unexplained"] is True
     assert {m["path"] for m in report["mismatches"]} >= {"memory_mb"}
+
+
+def test_demo_expecting_its_change_exits_0_and_says_it_was_found(tmp_path: Path) -> None:
+    done = demo_in_empty_network(tmp_path, "--change", "missing-notification", "--expect-change")
+    assert done.returncode == 0, done.stderr
+    assert "instance.create.end" in done.stdout
+    assert "change 'missing-notification': differences were reported, as expected" \
+        in done.stderr
+
+
+@pytest.mark.parametrize(("found", "expected", "expect_change", "code"), [
+    (True, True, False, ExitCode.FINDINGS), (False, False, False, ExitCode.OK),
+    (True, True, True, ExitCode.OK), (False, False, True, ExitCode.OK),
+    (False, True, True, ExitCode.FINDINGS), (True, False, True, ExitCode.FINDINGS)])
+def test_expect_change_fails_only_a_report_the_change_did_not_give(
+        found: bool, expected: bool, expect_change: bool, code: ExitCode) -> None:
+    assert exit_code(found, expected, expect_change) == code
+    assert ("NOT as expected" in outcome("x", found, expected)) == (found != expected)

@@ -5,7 +5,7 @@ import io
 from pathlib import Path
 
 import pytest
-from overhead_record import (
+from overhead_stats import (
     Measurement,
     RecordError,
     open_text,
@@ -95,8 +95,7 @@ def test_a_file_that_is_not_a_saved_run_is_named_with_its_line(tmp_path: Path, t
 
 def test_a_gzipped_run_cut_short_keeps_every_line_flushed_before_the_cut(tmp_path: Path
                                                                          ) -> None:
-    """A run killed while saving to .gz leaves no end-of-stream marker: reading to its end
-    raises EOFError, which once lost the whole run."""
+    """A .gz run killed while saving has no end-of-stream marker; what it flushed is kept."""
     path, cut = tmp_path / "run.jsonl.gz", tmp_path / "cut.jsonl.gz"
     out = open_text(path, "w")
     out.write(saved(3))
