@@ -11,7 +11,6 @@ import click
 from harness.atomic import write_json
 from harness.cli.output import emit_json, json_option
 from harness.config import load_cloud
-from harness.dev.process import spawn, terminate
 from harness.errors import InfrastructureError, UsageError
 from harness.exitcodes import ExitCode
 from harness.foreground import stop_on_signals
@@ -28,6 +27,7 @@ from harness.shadow.records import read_counters
 from harness.shadow.report import RENDERERS
 from harness.shadow.session import ShadowDriver, ShadowRequest, new_session, records_dir
 from harness.shadow.sources import ShardSource
+from harness.system.process import spawn, terminate
 from harness.tables import format_table
 
 REQUEST_FILE = "request.json"

@@ -13,7 +13,6 @@ from harness.config import load_cloud
 from harness.config.schema import Cloud
 from harness.creds.session import CredentialSession
 from harness.creds.targets import layout_for
-from harness.dev.process import spawn
 from harness.errors import UsageError
 from harness.hollow.cloud_access import bus_url, service_endpoints
 from harness.hollow.shard_set import shard_hosts
@@ -27,6 +26,7 @@ from harness.shards.queues import shard_user
 from harness.shards.readiness import consumers, reported_in, vhost_of, wait_ready
 from harness.shards.request import ShardUp
 from harness.shards.shard_config import read_shard_config, write_shard_conf
+from harness.system.process import spawn
 
 log = logging.getLogger(__name__)
 COMPUTE_TOPIC = "compute"
