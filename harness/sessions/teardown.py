@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from credentials import leases
-from harness.cloud_clients import CloudClients
+from harness.cloud.clients import CloudClients
 from harness.config import load_cloud
 from harness.creds import state as creds_state
 from harness.creds.session import teardown as creds_teardown

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from harness.cloud_clients import CloudClients
+from harness.cloud.access import bus_url, service_endpoints
+from harness.cloud.clients import CloudClients
 from harness.config import load_cloud
 from harness.config.schema import Cloud
 from harness.creds.session import CredentialSession
 from harness.creds.targets import layout_for
 from harness.errors import UsageError
-from harness.hollow.cloud_access import bus_url, service_endpoints
 from harness.hollow.shard_set import shard_hosts
 from harness.launchers import LaunchSpec, ShardHandle, get_launcher
 from harness.launchers.docker import CREDENTIALS_MOUNT
