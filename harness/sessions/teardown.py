@@ -13,8 +13,8 @@ from harness.creds.session import teardown as creds_teardown
 from harness.launchers import ShardHandle, get_launcher
 from harness.procinfo import start_time
 from harness.sessions.model import Resource, Session
+from harness.sessions.queues import owned_queues
 from harness.sessions.store import SessionStore
-from harness.shards.queues import owned_queues
 from harness.system.process import terminate
 
 log = logging.getLogger(__name__)

@@ -22,10 +22,9 @@ from harness.procinfo import start_time
 from harness.sessions import Resource, Session, SessionStore
 from harness.sessions.model import new_session_id
 from harness.sessions.teardown import CONSUMED_QUEUES, teardown
-from harness.shards.queues import shard_user
 from harness.shards.readiness import consumers, reported_in, vhost_of, wait_ready
 from harness.shards.request import ShardUp
-from harness.shards.shard_config import read_shard_config, write_shard_conf
+from harness.shards.shard_config import read_shard_config, shard_user, write_shard_conf
 from harness.system.process import spawn
 
 log = logging.getLogger(__name__)
