@@ -1,6 +1,6 @@
 """Errors that end a command with one clear line and a documented exit code."""
 
-from harness.exitcodes import ExitCode
+from groundwork.exitcodes import ExitCode
 
 
 class HarnessError(Exception):

@@ -21,15 +21,15 @@ from typing import Any
 
 from credentials.errors import CredentialsError
 from credentials.redaction import REDACTOR, install_log_filter
+from groundwork.exitcodes import ExitCode
 from harness.agent.wire import address, connect, peer_process, receive, send, socket_path
 from harness.errors import HarnessError, UsageError
-from harness.exitcodes import ExitCode
 from harness.sessions.model import Session
 from harness.shards.request import ShardUp
 from harness.shards.up import shard_up
 
 log = logging.getLogger(__name__)
-PACKAGES = ("harness", "credentials", "shims")
+PACKAGES = ("harness", "credentials", "shims", "groundwork")
 CANCEL_SIGNAL = signal.SIGUSR1
 REAP_EVERY = 2.0  # seconds between collecting exited children while idle
 

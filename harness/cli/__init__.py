@@ -6,10 +6,10 @@ import sys
 import click
 
 from credentials.errors import CredentialsError
+from groundwork.exitcodes import ExitCode
 from harness import __version__
 from harness.cli.groups import LazyGroup
 from harness.errors import HarnessError
-from harness.exitcodes import ExitCode
 
 log = logging.getLogger("harness")
 

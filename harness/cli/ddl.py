@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from harness.exitcodes import ExitCode
+from groundwork.exitcodes import ExitCode
 
 ENGINES = ["mariadb", "mysql", "postgresql", "sqlite"]
 
@@ -127,7 +127,7 @@ def lint(ctx: click.Context, migrations: str, engine: str, fmt: str, output: str
 def rules() -> None:
     """List every rule: stable code, name, explanation, fix hint."""
     from ddl_check.rules import CATALOGUE
-    from harness.tables import format_table
+    from groundwork.tables import format_table
 
     click.echo(
         format_table(
