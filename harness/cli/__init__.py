@@ -10,8 +10,6 @@ from groundwork.exitcodes import ExitCode
 from harness import __version__
 from harness.cli.groups import LazyGroup
 
-log = logging.getLogger("harness")
-
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="harness")
