@@ -57,7 +57,6 @@ class Action:
     new_type: str = ""
     not_null: bool = False
     has_default: bool = False
-    volatile_default: bool = False
     concurrently: bool = False
     not_valid: bool = False
     unique: bool = False
@@ -130,7 +129,6 @@ def _column_def(table: str, cdef: exp.ColumnDef, op: Op) -> list[Action]:
         isinstance(k, exp.AutoIncrementColumnConstraint | exp.GeneratedAsIdentityColumnConstraint)
         for k in kinds
     )
-    volatile = default is not None and bool(default.find(exp.Rand, exp.Anonymous, exp.Uuid))
     dtype = cdef.args.get("kind")
     action = Action(
         op,
@@ -139,7 +137,6 @@ def _column_def(table: str, cdef: exp.ColumnDef, op: Op) -> list[Action]:
         new_type=dtype.sql("mysql") if dtype else "",
         not_null=not_null or pk,
         has_default=default is not None or auto,
-        volatile_default=volatile,
     )
     actions = [action]
     if pk:
