@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from shadow_bench import percentile
+from harness.sandbox.latency import percentile
 
 LATENCIES = {"call p50 ms": ("call", 0.5), "call p99 ms": ("call", 0.99),
              "cast p50 ms": ("cast", 0.5), "cast p99 ms": ("cast", 0.99)}
@@ -55,7 +55,7 @@ def pooled(measurements: list[Measurement]) -> dict[str, float]:
     """Each metric over several measurements as if they were one long one."""
     ordered = {kind: sorted(x for m in measurements for x in m.samples[kind])
                for kind, _ in LATENCIES.values()}
-    return {**{metric: percentile(ordered[kind], fraction) * 1e3
+    return {**{metric: percentile(ordered[kind], fraction * 100) * 1e3
                for metric, (kind, fraction) in LATENCIES.items()},
             **{metric: len(measurements) / sum(1 / m.values[metric] for m in measurements)
                for metric in METRICS if metric not in LATENCIES}}

@@ -88,12 +88,6 @@ def context(index: int) -> dict[str, Any]:
             "is_admin": False, "read_deleted": "no", "timestamp": f"2025-01-01T00:00:{index % 60}"}
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    """The value below which `fraction` of `values` fall (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def cpu_seconds(pid: int) -> float:
     """User and system CPU seconds a process (all its threads) has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

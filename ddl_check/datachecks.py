@@ -5,6 +5,8 @@ from typing import Any
 
 from ddl_check.engines.base import Engine
 from ddl_check.facts import Action
+from ddl_check.operations import Op
+from ddl_check.rules import Code
 from ddl_check.schema import Schema, column
 
 
@@ -41,18 +43,19 @@ def _orphans(engine: Engine, a: Action) -> str:
     )
 
 
-def _checks(schema: Schema, a: Action) -> list[tuple[str, str, str]]:
+def _checks(schema: Schema, a: Action) -> list[tuple[Code, str, str]]:
     """(code, what, kind) of every check that applies to an action on existing columns."""
-    out: list[tuple[str, str, str]] = []
-    unique = a.op in {"add_unique", "add_pk"} or (a.op == "add_index" and a.unique)
+    out: list[tuple[Code, str, str]] = []
+    unique = a.op in {Op.ADD_UNIQUE, Op.ADD_PK} or (a.op == Op.ADD_INDEX and a.unique)
     if unique and _known(schema, a.table, a.columns):
-        out.append(("DATA001", f"duplicated value(s) of ({', '.join(a.columns)}) in {a.table}", ""))
-    fk = a.op == "add_fk" and _known(schema, a.table, a.columns) and a.ref_columns
+        columns = ", ".join(a.columns)
+        out.append((Code.DATA001, f"duplicated value(s) of ({columns}) in {a.table}", ""))
+    fk = a.op == Op.ADD_FK and _known(schema, a.table, a.columns) and a.ref_columns
     if fk and _known(schema, a.ref_table, a.ref_columns):
-        out.append(("DATA002", f"row(s) of {a.table} reference missing {a.ref_table} rows", ""))
-    null_cols = [a.column] if a.op == "set_not_null" else a.columns if a.op == "add_pk" else []
+        out.append((Code.DATA002, f"row(s) of {a.table} reference missing {a.ref_table} rows", ""))
+    null_cols = [a.column] if a.op == Op.SET_NOT_NULL else a.columns if a.op == Op.ADD_PK else []
     out += [
-        ("DATA003", f"NULL(s) in {a.table}.{c}", c)
+        (Code.DATA003, f"NULL(s) in {a.table}.{c}", c)
         for c in null_cols
         if _known(schema, a.table, [c])
     ]
@@ -61,14 +64,14 @@ def _checks(schema: Schema, a: Action) -> list[tuple[str, str, str]]:
 
 def check_data(
     engine: Engine, conn: Any, schema: Schema, actions: Sequence[Action]
-) -> list[tuple[str, str]]:
+) -> list[tuple[Code, str]]:
     """(code, message) for every constraint the current data would violate."""
-    out: list[tuple[str, str]] = []
+    out: list[tuple[Code, str]] = []
     for a in actions:
         for code, what, col in _checks(schema, a):
-            if code == "DATA001":
+            if code == Code.DATA001:
                 sql = _duplicates(engine, a)
-            elif code == "DATA002":
+            elif code == Code.DATA002:
                 sql = _orphans(engine, a)
             else:
                 q = engine.quote

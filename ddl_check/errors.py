@@ -1,10 +1,13 @@
-"""Errors of the DDL checker, mapped onto the harness's one-line, exit-coded errors."""
+"""Errors of the DDL checker, with the project's exit codes (it never imports harness)."""
 
-from harness.errors import ConfigError, InfrastructureError
+from groundwork.errors import ExitError
+from groundwork.exitcodes import ExitCode
 
 
-class DDLCheckError(ConfigError):
+class DDLCheckError(ExitError):
     """Bad input to the checker (exit 2); the message names the file and line."""
+
+    exit_code = ExitCode.USAGE
 
 
 class MigrationError(DDLCheckError):
@@ -19,8 +22,10 @@ class WorkloadError(DDLCheckError):
     """A workload file or command cannot be read."""
 
 
-class ScratchUnavailable(InfrastructureError):
+class ScratchUnavailable(DDLCheckError):
     """The scratch database server the checks run on does not answer (exit 3)."""
+
+    exit_code = ExitCode.INFRASTRUCTURE
 
 
 def where(path: object, line: int | None = None) -> str:

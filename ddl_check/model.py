@@ -4,7 +4,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ddl_check.rules import Severity, rule
+from ddl_check.rules import Code, Severity, rule
 
 
 class Phase(StrEnum):
@@ -57,7 +57,7 @@ class Patch:
 class Finding:
     """One rule hit; `allowed` holds the documented reason when the migration accepts it."""
 
-    code: str
+    code: Code
     message: str
     phase: str = ""
     file: str = ""

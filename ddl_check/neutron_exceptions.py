@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ddl_check.errors import MigrationError
 from ddl_check.model import ObjectException, Phase
+from ddl_check.operations import Op
 
 if TYPE_CHECKING:  # the capture subprocess runs without sqlglot, which facts needs
     from ddl_check.facts import Action
@@ -29,9 +30,10 @@ KINDS = {
     "checkconstraint": "constraint",
 }
 # the operations each kind of exception covers, and which of an action's names it is matched on
-TABLE_OPS = {"drop_table", "rename_table", "drop_view", "create_table", "create_view"}
-INDEX_OPS = {"add_index", "drop_index", "add_unique"}
-CONSTRAINT_OPS = {"drop_constraint", "add_fk", "add_unique", "add_check", "add_pk", "drop_index"}
+TABLE_OPS = {Op.DROP_TABLE, Op.RENAME_TABLE, Op.DROP_VIEW, Op.CREATE_TABLE, Op.CREATE_VIEW}
+INDEX_OPS = {Op.ADD_INDEX, Op.DROP_INDEX, Op.ADD_UNIQUE}
+CONSTRAINT_OPS = {Op.DROP_CONSTRAINT, Op.ADD_FK, Op.ADD_UNIQUE, Op.ADD_CHECK, Op.ADD_PK,
+                  Op.DROP_INDEX}
 
 
 def _kind(key: Any, file: str, hook: str) -> str:

@@ -6,7 +6,7 @@ from xml.etree import ElementTree as ET
 
 from ddl_check.model import PatchReport
 from ddl_check.rules import rule
-from harness.tables import format_table
+from groundwork.tables import format_table
 
 
 def _where(file: str, line: int) -> str:

@@ -8,16 +8,18 @@ from ddl_check.datachecks import check_data
 from ddl_check.engines.base import Engine, Outcome
 from ddl_check.facts import Action, statement_actions
 from ddl_check.model import PHASES, Finding, Patch, PatchReport, Phase, Statement, StatementRun
+from ddl_check.operations import Op
 from ddl_check.rollback import RollbackTest
+from ddl_check.rules import Code
 from ddl_check.static import check_patch
 from ddl_check.workload import QueryRun, Workload, run_workload
 
 Say = Callable[[str], None]
-PROPORTIONAL = {"add_index", "add_unique", "add_pk", "add_fk", "add_check", "set_not_null"}
+PROPORTIONAL = {Op.ADD_INDEX, Op.ADD_UNIQUE, Op.ADD_PK, Op.ADD_FK, Op.ADD_CHECK, Op.SET_NOT_NULL}
 SLOWER_FACTOR, SLOWER_MIN_SECONDS = 3.0, 0.02
 
 
-def _finding(code: str, message: str, stmt: Statement | None = None) -> Finding:
+def _finding(code: Code, message: str, stmt: Statement | None = None) -> Finding:
     """A finding at a statement (or at the patch when there is none)."""
     if stmt is None:
         return Finding(code, message)
@@ -41,10 +43,11 @@ def lock_findings(
             else outcome.lock
         )
         reason = f" (engine: {outcome.reason})" if outcome.reason else ""
-        out.append(_finding("LOCK001", f"{how} blocks writes{reason}", stmt))
+        out.append(_finding(Code.LOCK001, f"{how} blocks writes{reason}", stmt))
     if outcome.rewrite:
         out.append(
-            _finding("LOCK002", f"{outcome.algorithm or 'the statement'} rewrote the table", stmt)
+            _finding(Code.LOCK002, f"{outcome.algorithm or 'the statement'} rewrote the table",
+                     stmt)
         )
     return out
 
@@ -59,7 +62,7 @@ def _compare_plans(before: list[QueryRun], after: list[QueryRun], label: str) ->
         if lost:
             out.append(
                 _finding(
-                    "PLAN001",
+                    Code.PLAN001,
                     f"{label}: {new.sql[:80]!r} now scans {', '.join(sorted(lost))} "
                     f"(before: {old.plan.text}; after: {new.plan.text})",
                 )
@@ -70,7 +73,7 @@ def _compare_plans(before: list[QueryRun], after: list[QueryRun], label: str) ->
         ):
             out.append(
                 _finding(
-                    "PLAN002",
+                    Code.PLAN002,
                     f"{label}: {new.sql[:80]!r} {old.seconds * 1000:.1f} ms -> "
                     f"{new.seconds * 1000:.1f} ms",
                 )
@@ -101,7 +104,7 @@ class PatchRun:
         self.report = PatchReport(patch.name, engine.name, notes=list(patch.notes))
         self.created: set[str] = set()
 
-    def _patch_finding(self, code: str, message: str) -> Finding:
+    def _patch_finding(self, code: Code, message: str) -> Finding:
         """A patch-level finding, accepted when any of the patch's migrations documents the code."""
         finding = _finding(code, message)
         finding.allowed = next(
@@ -110,7 +113,7 @@ class PatchRun:
         return finding
 
     def _workload(
-        self, conn: Any, workload: Workload | None, code: str, label: str
+        self, conn: Any, workload: Workload | None, code: Code, label: str
     ) -> list[QueryRun]:
         """Run a workload; each failing query is a finding."""
         if workload is None:
@@ -140,27 +143,27 @@ class PatchRun:
         run.seconds, run.lock, run.algorithm = outcome.seconds, outcome.lock, outcome.algorithm
         run.reason, run.rewrite, run.error = outcome.reason, outcome.rewrite, outcome.error
         if outcome.error:
-            self.report.findings.append(_finding("EXEC001", outcome.error, stmt))
+            self.report.findings.append(_finding(Code.EXEC001, outcome.error, stmt))
         self.report.findings.extend(
             lock_findings(self.engine, stmt, actions, outcome, self.created)
         )
-        self.created |= {a.table for a in actions if a.op == "create_table"}
+        self.created |= {a.table for a in actions if a.op == Op.CREATE_TABLE}
 
     def _rollback(self, conn: Any, rollback: RollbackTest, phase: Phase) -> None:
         """RB001 for each problem the way back shows that an earlier trip did not already."""
         self.say(f"rollback test after {phase.value}")
-        known = {f.message for f in self.report.findings if f.code == "RB001"}
+        known = {f.message for f in self.report.findings if f.code == Code.RB001}
         for problem in rollback.run(self.engine.schema(conn)):
             message = problem if phase == Phase.MIGRATE else f"after contract: {problem}"
             if problem not in known and message not in known:
-                self.report.findings.append(self._patch_finding("RB001", message))
+                self.report.findings.append(self._patch_finding(Code.RB001, message))
 
     def _touched(self) -> set[str] | None:
         """Tables the patch names; None (all) when a statement is not understood."""
         names: set[str] = set()
         for stmt in self.patch.statements:
             for a in statement_actions(stmt.sql, self.engine.name):
-                if (a.op == "unknown_ddl" and not a.table) or a.op in {"truncate", "call"}:
+                if (a.op == Op.UNKNOWN_DDL and not a.table) or a.op in {Op.TRUNCATE, Op.CALL}:
                     return None  # not understood, TRUNCATE ... CASCADE, or a procedure's choice
                 names |= {a.table, a.ref_table} - {""}
         return names
@@ -173,7 +176,7 @@ class PatchRun:
             source = self.engine.schema(conn)
             self.report.findings.extend(check_patch(self.patch, self.engine.name, source))
             rollback = RollbackTest(self.engine, conn, self.db, source, self._touched())
-            old_before = self._workload(conn, self.old, "WL001", "old code on the snapshot")
+            old_before = self._workload(conn, self.old, Code.WL001, "old code on the snapshot")
             if any(r.error for r in old_before):
                 self.report.notes.append(
                     "the old workload already fails on the unmigrated snapshot"
@@ -183,18 +186,18 @@ class PatchRun:
                 for stmt in self.patch.phase(phase):
                     self._statement(conn, stmt)
                 if phase == Phase.EXPAND:
-                    old_after = self._workload(conn, self.old, "WL001", "old code after expand")
+                    old_after = self._workload(conn, self.old, Code.WL001, "old code after expand")
                     self.report.findings.extend(
                         _compare_plans(old_before, old_after, "old code after expand")
                     )
                 elif phase == Phase.MIGRATE:
                     new_after[phase] = self._workload(
-                        conn, self.new, "WL002", "new code after migrate"
+                        conn, self.new, Code.WL002, "new code after migrate"
                     )
                     self._rollback(conn, rollback, phase)
                 else:
                     new_after[phase] = self._workload(
-                        conn, self.new, "WL003", "new code after contract"
+                        conn, self.new, Code.WL003, "new code after contract"
                     )
                     self.report.findings.extend(
                         _compare_plans(

@@ -11,6 +11,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token
 
 from ddl_check.errors import MigrationError, where
+from ddl_check.rules import Code
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
@@ -85,6 +86,15 @@ def dialect_of(engine: str) -> str:
     return DIALECTS.get(engine, engine)
 
 
+def _check_allowed_codes(text: str, path: str) -> None:
+    """Refuse an allow-comment naming no rule: a typo there would allow nothing, silently."""
+    for match in ALLOW_RE.finditer(text):
+        if match["code"] not in set(Code):
+            line = text.count("\n", 0, match.start()) + 1
+            raise MigrationError(f"{where(path, line)}: ddl-check allow names no rule "
+                                 f"{match['code']!r}; `harness ddl rules` lists them")
+
+
 def split(text: str, engine: str, path: str) -> list[RawStatement]:
     """Split text into parsed-checked statements; bad SQL raises naming file and line."""
     dialect = Dialect.get_or_raise(dialect_of(engine))
@@ -92,6 +102,7 @@ def split(text: str, engine: str, path: str) -> list[RawStatement]:
         tokens = dialect.tokenize(text)
     except TokenError as error:
         raise MigrationError(f"{where(path)}: cannot tokenize SQL: {error}") from None
+    _check_allowed_codes(text, path)
     file_allows = {
         m["code"]: m["reason"].strip() or "(no reason given)"
         for m in ALLOW_RE.finditer(text)

@@ -1,12 +1,11 @@
 """Errors that end a command with one clear line and a documented exit code."""
 
-from harness.exitcodes import ExitCode
+from groundwork.errors import ExitError
+from groundwork.exitcodes import ExitCode
 
 
-class HarnessError(Exception):
-    """Base of every error the CLI reports as one line instead of a traceback."""
-
-    exit_code: ExitCode = ExitCode.USAGE
+class HarnessError(ExitError):
+    """Base of the orchestrator's own errors."""
 
 
 class ConfigError(HarnessError):

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness.dev.base_image import ensure_base_image
 from harness.errors import InfrastructureError, UsageError
 from harness.launchers.docker import engine_client
+from harness.system.base_image import ensure_base_image
 
 HOLLOW_IMAGE = f"shadow-harness/hollow:{__version__}"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

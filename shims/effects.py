@@ -5,7 +5,6 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 Side = Literal["production", "candidate", "control"]
-SIDES: tuple[Side, ...] = ("production", "candidate", "control")
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from credentials.redaction import remove_log_filter
 from harness.bus.management import ManagementClient
 from harness.config import Cloud, load_cloud
 from harness.creds.targets import SUFFIX_VARIABLE
-from harness.dev.base_image import base_image_tag
-from harness.dev.services.docker_engine import docker_client
 from harness.dev.services.openbao import ADDRESS as VAULT_ADDRESS
 from harness.dev.services.openbao import root_token_file
 from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER, local_management
 from harness.images import build_hollow_image
+from harness.system.base_image import base_image_tag
+from harness.system.containers import docker_client
 
 # Resolved at import: tests point HARNESS_STATE_DIR elsewhere, which moves root_token_file().
 ROOT_TOKEN_FILE = root_token_file()

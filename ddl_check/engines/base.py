@@ -1,7 +1,6 @@
 """The one interface every engine implements: scratch databases, restore, clone, probe, explain."""
 
 import subprocess
-import time
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -182,12 +181,6 @@ class Engine(ABC):
                 yield from rows
         finally:
             cur.close()
-
-    def timed(self, conn: Any, sql: str) -> float:
-        """Run a statement and return how long it took."""
-        start = time.perf_counter()
-        self.query(conn, sql)
-        return time.perf_counter() - start
 
     def error_text(self, error: Exception) -> str:
         """The engine's message for a failed statement, on one line."""

@@ -17,6 +17,7 @@ from ddl_check.engines.base import Engine, Outcome, Plan, Progress, Server, pipe
 from ddl_check.engines.mariadb_objects import recreate, source_objects
 from ddl_check.errors import ScratchUnavailable, SnapshotError
 from ddl_check.facts import Action
+from ddl_check.operations import Op
 from ddl_check.schema import Column, Schema, Table
 from ddl_check.snapshot import Snapshot
 
@@ -312,7 +313,7 @@ class MariaDB(Engine):
         if not PROBED.match(sql) or HAS_CLAUSE.search(sql):
             seconds, error = self._run(conn, sql)
             ddl = any(
-                a.op not in {"insert", "update", "delete", "call", "query", "session"}
+                a.op not in {Op.INSERT, Op.UPDATE, Op.DELETE, Op.CALL, Op.QUERY, Op.SESSION}
                 for a in actions
             )
             return Outcome(

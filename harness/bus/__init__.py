@@ -36,7 +36,9 @@ Servers
 
 Exceptions (as oslo names them)
     `MessagingError`, `MessagingTimeout`, `RemoteError(exc_type, value, traceback)`,
-    `RPCVersionCapError`, `NoSuchMethod`, `UnsupportedVersion`, `MalformedMessage(kind, ...)`.
+    `MessageDeliveryFailure` (the broker unreachable or the connection closed: kombu's and the
+    socket's errors from cast and call, wrapped), `RPCVersionCapError`, `NoSuchMethod`,
+    `UnsupportedVersion`, `MalformedMessage(kind, ...)`.
     `register_remote_exception(module, name, rebuild)` teaches callers another remote class.
 
 Wire-format helpers
@@ -48,6 +50,7 @@ Wire-format helpers
 from harness.bus.client import RPCClient
 from harness.bus.exceptions import (
     MalformedMessage,
+    MessageDeliveryFailure,
     MessagingError,
     MessagingTimeout,
     NoSuchMethod,
@@ -67,6 +70,7 @@ from harness.bus.versions import version_is_compatible
 __all__ = [
     "Incoming",
     "MalformedMessage",
+    "MessageDeliveryFailure",
     "MessagingError",
     "MessagingTimeout",
     "NoSuchMethod",

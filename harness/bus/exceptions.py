@@ -2,9 +2,16 @@
 
 from typing import Any
 
+from harness.errors import InfrastructureError
+
 
 class MessagingError(Exception):
     """Base of every bus error (oslo's MessagingException)."""
+
+
+class MessageDeliveryFailure(MessagingError, InfrastructureError):
+    """The broker is unreachable, or closed the connection, before a message or reply queue was
+    in place (oslo's name); exit 3 when it ends a command."""
 
 
 class MessagingTimeout(MessagingError):

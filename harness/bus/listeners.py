@@ -20,7 +20,7 @@ from harness.bus.notifications import Notification, parse_notification
 from harness.bus.transport import Transport
 from shims.causes import handling
 
-LOG = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 _FAILURE_KINDS: dict[type[Exception], str] = {
     NoSuchMethod: "no_such_method",
@@ -38,7 +38,7 @@ def decode_raw(message: kombu.message.Message, counters: Counters) -> dict[str, 
         return inner
     except MalformedMessage as error:
         counters.bump(error.kind)
-        LOG.warning("rejected a malformed message: %s", error)
+        log.warning("rejected a malformed message: %s", error)
         message.reject()
         return None
 
@@ -120,7 +120,7 @@ class RPCListener(Listener):
                 kind = _FAILURE_KINDS.get(type(error), "endpoint_error")
                 self.counters.bump(kind)
                 if kind == "endpoint_error":  # as oslo: a cast's failure has no caller to tell
-                    LOG.exception("exception during message handling of %s", incoming.method)
+                    log.exception("exception during message handling of %s", incoming.method)
             self._answer(incoming.msg_id, incoming.reply_q, result, failure)
 
     def _answer(
@@ -136,7 +136,7 @@ class RPCListener(Listener):
             )
         except Exception as error:
             self.counters.bump("reply_failed")
-            LOG.error("reply to %s on %s failed: %s", msg_id, reply_q, error)
+            log.error("reply to %s on %s failed: %s", msg_id, reply_q, error)
 
 
 NotificationCallback = Callable[[Notification], None]
@@ -169,4 +169,4 @@ class NotificationListener(Listener):
             self.counters.bump("handled")
         except Exception:
             self.counters.bump("callback_error")
-            LOG.exception("notification callback failed for %s", notification.event_type)
+            log.exception("notification callback failed for %s", notification.event_type)

@@ -13,7 +13,7 @@ from harness.bus import envelope, topology
 from harness.bus.dedup import SeenIds
 from harness.bus.exceptions import MalformedMessage, MessagingError, MessagingTimeout
 
-LOG = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
 _CLOSED: dict[str, Any] = {}  # put in every waiting call's box by close()
 
@@ -79,7 +79,7 @@ class ReplyWaiter:
             reply = envelope.decode(envelope.decode_body(message.body))
         except MalformedMessage as error:
             self.dropped += 1
-            LOG.warning("dropped an undecodable reply on %s: %s", self.name, error)
+            log.warning("dropped an undecodable reply on %s: %s", self.name, error)
             return
         if self._seen.repeated(reply.get("_unique_id")):
             self.dropped += 1
@@ -100,7 +100,7 @@ class ReplyWaiter:
                 continue
             except Exception as error:
                 if not self._stopped.is_set():
-                    LOG.error("reply queue %s: %s; reconnecting", self.name, error)
+                    log.error("reply queue %s: %s; reconnecting", self.name, error)
                     self._recover()
 
     def _recover(self) -> None:
@@ -110,7 +110,7 @@ class ReplyWaiter:
             self._consumer.revive(self._connection.channel())
             self._consumer.consume()
         except Exception as error:
-            LOG.error("reply queue %s: reconnect failed: %s", self.name, error)
+            log.error("reply queue %s: reconnect failed: %s", self.name, error)
             self._stopped.wait(1)
 
     def close(self) -> None:

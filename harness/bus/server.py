@@ -15,7 +15,7 @@ from harness.bus import topology
 from harness.bus.listeners import Listener, NotificationCallback, NotificationListener, RPCListener
 from harness.bus.transport import Transport
 
-LOG = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
 L = TypeVar("L", bound=Listener)
 
@@ -160,7 +160,7 @@ class ServerSet:
             except Exception as error:
                 if self._stopped.is_set():
                     break
-                LOG.error("server set connection: %s; reconnecting", error)
+                log.error("server set connection: %s; reconnecting", error)
                 self._recover()
 
     def _recover(self) -> None:
@@ -172,7 +172,7 @@ class ServerSet:
                 for listener in self.listeners:
                     listener.attach(self.connection.channel())
             except Exception as error:
-                LOG.error("server set: reconnect failed: %s", error)
+                log.error("server set: reconnect failed: %s", error)
                 self._stopped.wait(1)
 
     def stop(self) -> None:
@@ -188,7 +188,7 @@ class ServerSet:
                 try:
                     listener.detach()
                 except Exception as error:
-                    LOG.debug("detaching a listener at stop: %s", error)
+                    log.debug("detaching a listener at stop: %s", error)
             self.listeners.clear()
             if self._connection is not None:
                 self._connection.release()

@@ -7,12 +7,18 @@ from typing import Any
 
 import amqp
 import kombu
+import kombu.exceptions
 
 from harness.bus import envelope, topology
+from harness.bus.exceptions import MessageDeliveryFailure
 from harness.bus.replies import ReplyWaiter
 from harness.errors import InfrastructureError
 
 CONNECT_RETRIES = 3
+# What a broker going away or closing the connection raises: socket errors, py-amqp's (a forced
+# close on restart is an AMQPError, not an OSError), kombu's, and ours when connecting fails.
+BROKER_ERRORS = (OSError, kombu.exceptions.KombuError, amqp.exceptions.AMQPError,
+                 InfrastructureError)
 
 
 @dataclass(frozen=True)
@@ -103,25 +109,36 @@ class Publisher:
         self, body: dict[str, Any], *, exchange: kombu.Exchange, routing_key: str,
         declare: list[Any] | None = None, expiration: float | None = None,
     ) -> None:
-        """Publish an enveloped `body` as JSON, delivery mode 2."""
+        """Publish an enveloped `body` as JSON, delivery mode 2; MessageDeliveryFailure when the
+        broker cannot take it (the next publish connects afresh)."""
         with self._lock:
-            if self._producer is None:
-                self._connection = connect(self._url)
-                self._producer = kombu.Producer(self._connection.channel())
-            self._producer.publish(
-                body, exchange=exchange, routing_key=routing_key, serializer="json",
-                delivery_mode=envelope.DELIVERY_MODE,
-                declare=declare or [], expiration=expiration, retry=True,
-                retry_policy={"max_retries": CONNECT_RETRIES, "interval_start": 0.2},
-            )
+            try:
+                if self._producer is None:
+                    self._connection = connect(self._url)
+                    self._producer = kombu.Producer(self._connection.channel())
+                self._producer.publish(
+                    body, exchange=exchange, routing_key=routing_key, serializer="json",
+                    delivery_mode=envelope.DELIVERY_MODE,
+                    declare=declare or [], expiration=expiration, retry=True,
+                    retry_policy={"max_retries": CONNECT_RETRIES, "interval_start": 0.2},
+                )
+            except BROKER_ERRORS as error:
+                self._release()
+                raise MessageDeliveryFailure(
+                    f"could not publish to exchange {exchange.name!r} with key "
+                    f"{routing_key!r}: {error}") from error
+
+    def _release(self) -> None:
+        """Drop the connection and producer (the caller holds the lock)."""
+        if self._connection is not None:
+            self._connection.release()
+        self._connection = None
+        self._producer = None
 
     def close(self) -> None:
         """Close the connection (a later publish reopens it)."""
         with self._lock:
-            if self._connection is not None:
-                self._connection.release()
-            self._connection = None
-            self._producer = None
+            self._release()
 
 
 class Transport:
@@ -162,11 +179,24 @@ class Transport:
 
     @property
     def reply_waiter(self) -> ReplyWaiter:
-        """The transport's one reply queue and the waiter on it (made on first use)."""
+        """The transport's one reply queue and the waiter on it (made on first use);
+        MessageDeliveryFailure when the broker cannot give it."""
         with self._waiter_lock:
             if self._reply_waiter is None:
-                self._reply_waiter = ReplyWaiter(connect(self.url), self.transient_queues_ttl)
+                self._reply_waiter = self._open_reply_waiter()
             return self._reply_waiter
+
+    def _open_reply_waiter(self) -> ReplyWaiter:
+        """A reply queue on a connection of its own, released again if the queue fails."""
+        try:
+            connection = connect(self.url)
+        except InfrastructureError as error:
+            raise MessageDeliveryFailure(f"could not open a reply queue: {error}") from error
+        try:
+            return ReplyWaiter(connection, self.transient_queues_ttl)
+        except BROKER_ERRORS as error:
+            connection.release()
+            raise MessageDeliveryFailure(f"could not open a reply queue: {error}") from error
 
     def close(self) -> None:
         """Close every connection this transport opened."""

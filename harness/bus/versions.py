@@ -12,23 +12,22 @@ def version_is_compatible(implemented: str | None, requested: str | None) -> boo
         return True
     if requested is None:
         return False
-    want = _parts(requested)
-    have = _parts(implemented)
+    want = parse_version(requested)
+    have = parse_version(implemented)
     if want[0] != have[0]:
         return False
     return want[1:] <= have[1:]
 
 
-def _parts(version: str) -> tuple[int, int, int]:
-    """`major.minor[.rev]` as three integers (rev defaults to 0)."""
+def parse_version(version: str) -> tuple[int, int, int]:
+    """`major.minor[.rev]` as three integers (rev defaults to 0), or ValueError saying why."""
     pieces = str(version).split(".")
-    if len(pieces) < 2:
-        raise ValueError(f"version {version!r} needs a major and a minor number")
-    rev = int(pieces[2]) if len(pieces) > 2 else 0
-    return int(pieces[0]), int(pieces[1]), rev
+    if not 2 <= len(pieces) <= 3 or not all(p.isdigit() for p in pieces):
+        raise ValueError(f"RPC version must look like MAJOR.MINOR[.REV], got {version!r}")
+    return int(pieces[0]), int(pieces[1]), int(pieces[2]) if len(pieces) > 2 else 0
 
 
 def check_version(version: str) -> str:
     """Return `version` unchanged, or raise ValueError when it does not parse."""
-    _parts(version)
+    parse_version(version)
     return version

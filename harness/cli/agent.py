@@ -6,12 +6,12 @@ import time
 
 import click
 
+from groundwork.exitcodes import ExitCode
 from harness.agent.client import ask
 from harness.cli.output import emit_json, json_option
-from harness.dev.process import pid_alive, spawn
 from harness.errors import InfrastructureError
-from harness.exitcodes import ExitCode
 from harness.paths import private_dir
+from harness.system.process import pid_alive, spawn
 
 START_TIMEOUT = 30.0
 IDLE_DEFAULT = 1800.0

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from groundwork.exitcodes import ExitCode
 from harness.errors import UsageError
-from harness.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from ddl_check.alembic_tree import TreeOptions
@@ -232,14 +232,20 @@ def lint(
 
 
 @command.command("rules")
-def rules() -> None:
-    """List every rule: stable code, name, explanation, fix hint."""
-    from ddl_check.rules import CATALOGUE
-    from harness.tables import format_table
+@click.argument("code", required=False)
+def rules(code: str | None) -> None:
+    """List every rule: code, name, severity and fix hint; with CODE, that rule's page (why,
+    a migration that breaks it and one that keeps it)."""
+    from ddl_check.rule_pages import render_page
+    from ddl_check.rules import CATALOGUE, Code
+    from groundwork.tables import format_table
 
-    click.echo(
-        format_table(
-            ["code", "name", "severity", "explanation"],
-            [(r.code, r.name, r.severity.value, r.explanation) for r in CATALOGUE.values()],
-        )
-    )
+    if code is None:
+        click.echo(format_table(["code", "name", "severity", "fix"],
+                                [(r.code, r.name, r.severity.value, r.hint)
+                                 for r in CATALOGUE.values()]))
+        return
+    if code.upper() not in set(Code):
+        raise click.BadParameter(f"no rule {code!r}; `harness ddl rules` lists them",
+                                 param_hint="CODE")
+    click.echo(render_page(code.upper()))

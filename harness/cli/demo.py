@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
+from groundwork.exitcodes import ExitCode
 from harness.bus import memory
 from harness.cli.output import emit_json
 from harness.config import load_cloud
-from harness.exitcodes import ExitCode
 from harness.sessions.model import new_session_id
 from harness.shadow.candidates import CHANGES
 from harness.shadow.embedded import EmbeddedExperiment, Vhosts
@@ -36,8 +36,8 @@ def memory_vhosts(session: str) -> Iterator[Vhosts]:
 @contextmanager
 def cloud_vhosts(ctx: click.Context, cloud_name: str, session: str) -> Iterator[Vhosts]:
     """Vhosts of the cloud's own broker, made for the demo and deleted afterwards."""
-    from harness.cloud_clients import CloudClients, bus_user
-    from harness.hollow.cloud_access import bus_url
+    from harness.cloud.access import bus_url
+    from harness.cloud.clients import CloudClients, bus_user
 
     cloud = load_cloud(cloud_name, ctx.obj.get("cloud_config"))
     clients = CloudClients(cloud)

@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 import click
 
 from harness.bus.versions import check_version
+from harness.cloud.access import bus_url, service_endpoints
 from harness.config import load_cloud
 from harness.errors import UsageError
 from harness.foreground import run_until_stopped, stop_on_signals
-from harness.hollow.cloud_access import bus_url, service_endpoints
 from harness.hollow.compute import DEFAULT_RPC_VERSION
 from harness.hollow.effects import EffectRecorder
 from harness.hollow.shard_set import ShardOptions, ShardSet, shard_hosts

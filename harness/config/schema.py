@@ -1,13 +1,13 @@
 """The clouds.yaml schema: every key typed, unknown keys refused, no secret written inline."""
 
-import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from harness.bus.versions import check_version
+
 SECRET_HINT = "store it in Vault and reference it as {vault: 'MOUNT/PATH#KEY'}"
-VERSION_PATTERN = re.compile(r"^\d+\.\d+$")
 
 
 class Strict(BaseModel):
@@ -42,13 +42,7 @@ HttpUrl = Annotated[str, _url_checker("http", "https")]
 DatabaseUrl = Annotated[str, _url_checker("mysql", "mariadb", "postgresql", "sqlite")]
 
 
-def _check_version(value: str) -> str:
-    if not VERSION_PATTERN.match(value):
-        raise ValueError(f"RPC version must look like MAJOR.MINOR, got {value!r}")
-    return value
-
-
-RpcVersion = Annotated[str, AfterValidator(_check_version)]
+RpcVersion = Annotated[str, AfterValidator(check_version)]
 
 
 class SecretRef(Strict):

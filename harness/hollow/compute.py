@@ -23,7 +23,7 @@ from shims.causes import handling
 
 R = TypeVar("R")
 
-LOG = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 COMPUTE_TOPIC = "compute"
 DEFAULT_RPC_VERSION = "6.4"
@@ -101,7 +101,7 @@ class HollowCompute:
                                           task_state=None, power_state=power_state,
                                           launched_at=_now())
         except Exception as error:
-            LOG.info("%s: build of %s failed: %s", self.host, self.uuid(instance), error)
+            log.info("%s: build of %s failed: %s", self.host, self.uuid(instance), error)
             self.abort_build(ctxt, instance, ports, error)
             return
         self.report_resources(ctxt)

@@ -24,7 +24,7 @@ from harness.hollow.resources import DEFAULT_HOST_CAPACITY, Resources
 from harness.hollow.services import CONDUCTOR_TOPIC, CONDUCTOR_VERSION, ShardServices
 from shims.mode import Mode, current_mode
 
-LOG = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 STOP_POLL_SECONDS = 0.2
 
 ShardFactory = Callable[[str, ShardServices], HollowCompute]
@@ -125,7 +125,7 @@ class ShardSet:
                     return
                 if not isinstance(error, MessagingTimeout):
                     raise
-                LOG.warning("%s: timed out waiting for the conductor (is it running? did this "
+                log.warning("%s: timed out waiting for the conductor (is it running? did this "
                             "shard start first?); trying again", shard.host)
 
     def _tick(self) -> None:
@@ -148,7 +148,7 @@ class ShardSet:
             try:
                 task()
             except Exception as error:
-                LOG.warning("periodic task %s failed: %s", getattr(task, "__name__", task), error)
+                log.warning("periodic task %s failed: %s", getattr(task, "__name__", task), error)
 
         if not self._stopped.is_set():
             self.executor.submit(run)

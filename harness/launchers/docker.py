@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from harness.dev.services.docker_engine import docker_client, engine_address
 from harness.errors import InfrastructureError, UsageError
 from harness.launchers.base import (
     CREDENTIALS_ENV,
@@ -15,6 +14,7 @@ from harness.launchers.base import (
     LaunchSpec,
     ShardHandle,
 )
+from harness.system.containers import docker_client, engine_address
 
 SESSION_LABEL = "harness.session"
 SHARD_LABEL = "harness.shard"

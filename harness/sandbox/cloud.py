@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine, select
 
 from harness.bus import RPCClient, ServerSet, Target, Transport
+from harness.cloud.access import bus_url, publish_endpoints
 from harness.config.schema import Cloud
 from harness.config.secrets import resolve_secret
-from harness.hollow.cloud_access import bus_url, publish_endpoints
 from harness.hollow.compute import COMPUTE_TOPIC, DEFAULT_RPC_VERSION
 from harness.hollow.resources import Resources
 from harness.paths import private_dir

@@ -10,7 +10,7 @@ from harness.sandbox.board import InstanceBoard
 from harness.sandbox.scheduler import Scheduler
 from harness.sandbox.store import Store
 
-LOG = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 CONDUCTOR_VERSION = "3.0"
 SERVICE_FIELDS = ("topic", "report_count", "version", "disabled")

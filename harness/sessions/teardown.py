@@ -6,16 +6,16 @@ import time
 from collections.abc import Callable
 
 from credentials import leases
-from harness.cloud_clients import CloudClients
+from harness.cloud.clients import CloudClients
 from harness.config import load_cloud
 from harness.creds import state as creds_state
 from harness.creds.session import teardown as creds_teardown
-from harness.dev.process import terminate
 from harness.launchers import ShardHandle, get_launcher
 from harness.procinfo import start_time
 from harness.sessions.model import Resource, Session
+from harness.sessions.queues import owned_queues
 from harness.sessions.store import SessionStore
-from harness.shards.queues import owned_queues
+from harness.system.process import terminate
 
 log = logging.getLogger(__name__)
 Cleaner = Callable[[Resource, CloudClients], None]

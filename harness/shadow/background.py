@@ -4,16 +4,6 @@ import threading
 from abc import ABC, abstractmethod
 from typing import Self
 
-import amqp.exceptions
-import kombu.exceptions
-
-from harness.errors import InfrastructureError
-
-# What a broker going away raises: socket errors, py-amqp's (a forced close on restart is an
-# AMQPError, not an OSError), kombu's, and ours when reconnecting fails for now.
-BROKER_GONE = (OSError, amqp.exceptions.AMQPError, kombu.exceptions.KombuError,
-               InfrastructureError)
-
 
 class BackgroundLoop(ABC):
     """Runs `run()` in a daemon thread until `stop()` sets the event it watches."""

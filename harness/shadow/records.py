@@ -12,7 +12,6 @@ from harness.atomic import write_json
 from harness.errors import UsageError
 from harness.shadow.relay import Trigger
 
-SIDES = ("production", "control", "candidate")
 TRIGGERS = "triggers.jsonl"
 COUNTERS = "counters.json"
 RECENT_TRIGGERS = 200_000  # replies come within seconds of their call: older ones are forgotten

@@ -15,8 +15,8 @@ import kombu
 
 from harness.bus import envelope, topology
 from harness.bus.exceptions import MalformedMessage
-from harness.bus.transport import bind_at_once, cancel_at_once, connect, drain_until
-from harness.shadow.background import BROKER_GONE, BackgroundLoop
+from harness.bus.transport import BROKER_ERRORS, bind_at_once, cancel_at_once, connect, drain_until
+from harness.shadow.background import BackgroundLoop
 from harness.shadow.host_load import HostLoad
 from harness.shadow.mirror import MirrorSpec, mirror_queues
 from harness.shadow.sampling import sampled
@@ -210,7 +210,7 @@ class Relay(BackgroundLoop):
         while not self._stop.is_set():
             try:
                 self._run_once()
-            except BROKER_GONE as error:
+            except BROKER_ERRORS as error:
                 self.ready.clear()
                 self.counters["reconnects"] += 1
                 log.warning("relay lost the broker (%s); reconnecting", error)

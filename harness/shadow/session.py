@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.bus import ServerSet, Transport
-from harness.cloud_clients import CloudClients, bus_user
+from harness.cloud.access import bus_url, service_endpoints
+from harness.cloud.clients import CloudClients, bus_user
 from harness.config import load_cloud
 from harness.config.schema import Cloud
 from harness.creds.session import CredentialSession
 from harness.creds.targets import layout_for
-from harness.hollow.cloud_access import bus_url, service_endpoints
 from harness.launchers import ShardHandle, get_launcher
 from harness.paths import private_dir
 from harness.scheduling import give_cpus_back, leave_cpus_to_production

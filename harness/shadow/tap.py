@@ -19,8 +19,8 @@ import kombu
 
 from harness.bus import envelope, topology
 from harness.bus.exceptions import MalformedMessage
-from harness.bus.transport import connect
-from harness.shadow.background import BROKER_GONE, BackgroundLoop
+from harness.bus.transport import BROKER_ERRORS, connect
+from harness.shadow.background import BackgroundLoop
 
 log = logging.getLogger(__name__)
 TAP_MAX_LENGTH = 100_000
@@ -142,7 +142,7 @@ class EffectTap(BackgroundLoop):
                                 conn.drain_events(timeout=0.2)
                             except TimeoutError:
                                 self._resolve(out)
-                except BROKER_GONE as error:
+                except BROKER_ERRORS as error:
                     log.warning("%s lost the broker (%s); reconnecting", self.thread_name, error)
                     time.sleep(0.5)
             self._resolve(out)

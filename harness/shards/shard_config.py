@@ -80,3 +80,8 @@ def read_shard_config(paths: Sequence[Path]) -> ShardConfig:
         endpoints=section("harness_endpoints"),
         version_caps=section("upgrade_levels"),
     )
+
+
+def shard_user(bundle: Path) -> str:
+    """The broker user name in a shard's bundle (the name only; the password stays there)."""
+    return urlsplit(read_shard_config([bundle]).bus_url).username or ""

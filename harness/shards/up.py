@@ -8,14 +8,13 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from harness.cloud_clients import CloudClients
+from harness.cloud.access import bus_url, service_endpoints
+from harness.cloud.clients import CloudClients
 from harness.config import load_cloud
 from harness.config.schema import Cloud
 from harness.creds.session import CredentialSession
 from harness.creds.targets import layout_for
-from harness.dev.process import spawn
 from harness.errors import UsageError
-from harness.hollow.cloud_access import bus_url, service_endpoints
 from harness.hollow.shard_set import shard_hosts
 from harness.launchers import LaunchSpec, ShardHandle, get_launcher
 from harness.launchers.docker import CREDENTIALS_MOUNT
@@ -23,10 +22,10 @@ from harness.procinfo import start_time
 from harness.sessions import Resource, Session, SessionStore
 from harness.sessions.model import new_session_id
 from harness.sessions.teardown import CONSUMED_QUEUES, teardown
-from harness.shards.queues import shard_user
 from harness.shards.readiness import consumers, reported_in, vhost_of, wait_ready
 from harness.shards.request import ShardUp
-from harness.shards.shard_config import read_shard_config, write_shard_conf
+from harness.shards.shard_config import read_shard_config, shard_user, write_shard_conf
+from harness.system.process import spawn
 
 log = logging.getLogger(__name__)
 COMPUTE_TOPIC = "compute"

@@ -4,7 +4,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
-from harness.dev.process import pid_alive, terminate, wait_until
+from harness.system.process import pid_alive, terminate, wait_until
 
 
 @dataclass(frozen=True)

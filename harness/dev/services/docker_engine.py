@@ -1,32 +1,13 @@
 """A Docker engine with no bridge network and no iptables: containers use host networking."""
 
-import os
-from pathlib import Path
 from typing import Any
 
-from harness.dev.process import ensure_binary, run, spawn
 from harness.dev.services.base import LocalService, Probe
 from harness.dev.state import dev_dir
+from harness.system.containers import SOCKET, bridge_exists, docker_client
+from harness.system.process import ensure_binary, run, spawn
 
-SOCKET = "/var/run/docker.sock"
 DOCKERD_FLAGS = ("--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-masq=false")
-
-
-def engine_address() -> str:
-    """The engine's address: $DOCKER_HOST when set (as the docker CLI does), else the socket."""
-    return os.environ.get("DOCKER_HOST") or f"unix://{SOCKET}"
-
-
-def docker_client() -> Any:
-    """A Docker SDK client for the local engine (import deferred: docker is an extra)."""
-    import docker
-
-    return docker.DockerClient(base_url=engine_address(), timeout=30)
-
-
-def bridge_exists() -> bool:
-    """True when a docker0 bridge is present, which this project never allows."""
-    return Path("/sys/class/net/docker0").exists()
 
 
 class DockerEngine(LocalService):

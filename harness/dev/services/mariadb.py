@@ -4,8 +4,8 @@ from typing import Any
 
 import pymysql
 
-from harness.dev.process import ensure_binary, run
 from harness.dev.services.base import LocalService, Probe
+from harness.system.process import ensure_binary, run
 
 
 class MariaDB(LocalService):

@@ -9,10 +9,10 @@ from typing import Any
 import requests
 
 from harness.atomic import write_text
-from harness.dev.process import spawn
 from harness.dev.services.base import LocalService, Probe
 from harness.dev.state import dev_dir
 from harness.errors import InfrastructureError
+from harness.system.process import spawn
 
 ADDRESS = "http://127.0.0.1:8200"
 

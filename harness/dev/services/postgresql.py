@@ -5,8 +5,8 @@ from typing import Any
 
 import psycopg2
 
-from harness.dev.process import ensure_binary, run
 from harness.dev.services.base import LocalService, Probe
+from harness.system.process import ensure_binary, run
 
 
 def _cluster_version() -> str:

@@ -5,9 +5,9 @@ from typing import Any
 import kombu
 
 from harness.bus.management import ManagementClient
-from harness.dev.process import ensure_binary, run, wait_until
 from harness.dev.services.base import LocalService, Probe
 from harness.errors import HarnessError
+from harness.system.process import ensure_binary, run, wait_until
 
 # RabbitMQ's own default account, which only accepts loopback connections.
 LOCAL_USER = "guest"

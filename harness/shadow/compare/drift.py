@@ -4,6 +4,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from harness.bus.versions import parse_version
 from harness.shadow.compare.observation import Effect
 
 
@@ -24,11 +25,12 @@ class Drift:
         return asdict(self)
 
 
-def _version(text: str) -> tuple[int, ...]:
+def _above(version: str, cap: str) -> bool:
+    """True when `version` is above `cap`; a version that does not parse is never above."""
     try:
-        return tuple(int(part) for part in text.split("."))
+        return parse_version(version) > parse_version(cap)
     except ValueError:
-        return ()
+        return False
 
 
 def topic_of(target: str) -> str:
@@ -48,7 +50,7 @@ def find_drift(
         method, version = str(effect.get("method", "")), str(effect.get("version") or "")
         cap = caps.get(topic_of(target), "")
         found = []
-        if version and cap and _version(version) > _version(cap):
+        if version and cap and _above(version, cap):
             found.append(Drift("above_cap", kind, topic_of(target), method, version, cap))
         if (kind, topic_of(target), method) not in used:
             found.append(Drift("unseen_method", kind, topic_of(target), method))

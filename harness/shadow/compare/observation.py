@@ -1,7 +1,7 @@
 """Observations: one side's effects for one triggering message, keyed so sides can be matched."""
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -29,14 +29,3 @@ def observe(effects: Iterable[Effect]) -> dict[str, list[Effect]]:
     for group in grouped.values():  # a call's reply ends its handling, whoever observed it
         group.sort(key=lambda e: (e.get("kind") == "rpc_reply", e.get("seq", 0), e.get("ts", 0)))
     return dict(grouped)
-
-
-def keyed(observation: list[Effect]) -> dict[str, Effect]:
-    """Name each effect kind:target:method#n, n counting repeats in order."""
-    seen: Counter[str] = Counter()
-    named = {}
-    for effect in observation:
-        kind = effect_kind(effect)
-        named[f"{kind}#{seen[kind]}"] = effect
-        seen[kind] += 1
-    return named

@@ -112,7 +112,7 @@ def test_docker_shard_host_network_labels_limits_readonly_creds(
     lines = wait_for_line("docker", handle, "creds")
     assert "creds read-only" in lines
     assert any("transport_url" in line for line in lines)
-    from harness.dev.services.docker_engine import docker_client
+    from harness.system.containers import docker_client
 
     attrs = docker_client().containers.get(handle.ref).attrs
     assert attrs["HostConfig"]["NetworkMode"] == "host"

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 from harness.bus.management import ManagementClient
-from harness.dev.services.docker_engine import docker_client
 from harness.hollow.shard_set import ShardSet
 from harness.launchers import get_launcher
 from harness.launchers.docker import IDLE_WEIGHT
@@ -22,6 +21,7 @@ from harness.sandbox.cloud import SandboxCloud
 from harness.scheduling import IDLE_GROUP_NICE
 from harness.shadow.records import read_effects, read_triggers, side_dir
 from harness.shadow.session import records_dir
+from harness.system.containers import docker_client
 from tests.integration.shadow.conftest import HOST, drive, start_session, status
 from tests.integration.shards.harness_cli import cloud_of, harness
 

@@ -13,11 +13,11 @@ import hvac
 import pytest
 
 from harness.bus.management import ManagementClient
-from harness.dev.process import pid_alive
 from harness.launchers import get_launcher
 from harness.sandbox.cloud import SandboxCloud
 from harness.sessions import Session, SessionStore
 from harness.sessions.model import shard_handles
+from harness.system.process import pid_alive
 from tests.integration.shards.harness_cli import cloud_of, harness, shard_login
 from tests.integration.shards.test_shard_crash_gc import (
     assert_all_gone,

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from harness.bus.management import ManagementClient
 from harness.creds import state as creds_state
-from harness.dev.services.docker_engine import docker_client
 from harness.launchers import ShardHandle, get_launcher
 from harness.launchers.docker import CREDENTIALS_MOUNT
 from harness.sandbox.cloud import SandboxCloud
 from harness.sandbox.schema import instances
+from harness.system.containers import docker_client
 from tests.integration.shards.harness_cli import (
     cloud_of,
     harness,

@@ -100,6 +100,6 @@ def test_version_compatibility_matches_oslo(implemented: str | None, requested: 
 
 def test_versions_must_have_major_and_minor() -> None:
     assert check_version("6.0") == "6.0"
-    for bad in ("6", "six.one", ""):
+    for bad in ("6", "six.one", "", "6.0.1.2", "6.-1"):
         with pytest.raises(ValueError):
             check_version(bad)

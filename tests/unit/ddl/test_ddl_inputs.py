@@ -44,6 +44,14 @@ def test_garbage_sql_names_file_and_line(tmp_path):
         load_patch(bad, "mariadb")
 
 
+def test_an_allow_comment_naming_no_rule_names_file_and_line(tmp_path):
+    typo = tmp_path / "x.expand.sql"
+    typo.write_text("ALTER TABLE t ADD c INT;\n-- ddl-check: allow EXP0002 kept for a release\n"
+                    "ALTER TABLE t DROP COLUMN d;\n")
+    with pytest.raises(MigrationError, match=r"x\.expand\.sql:2: .*no rule 'EXP0002'"):
+        load_patch(typo, "mariadb")
+
+
 def test_cli_exits_2_on_garbage(tmp_path):
     bad = tmp_path / "x.expand.sql"
     bad.write_text("DROP TABLE t;\nwhat even is this;\n")

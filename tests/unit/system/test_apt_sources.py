@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.dev import apt_sources
 from harness.errors import InfrastructureError
+from harness.system import apt_sources
 
 DEB822 = """\
 Types: deb

@@ -5,10 +5,10 @@ import subprocess
 import tempfile
 from typing import Any
 
-from harness.dev.apt_sources import machine_debian_source
-from harness.dev.process import ensure_binary, run
-from harness.dev.state import dev_dir
 from harness.errors import InfrastructureError
+from harness.paths import private_dir
+from harness.system.apt_sources import machine_debian_source
+from harness.system.process import ensure_binary, run
 
 BASE_IMAGE = "shadow-harness/base"
 PACKAGES = ("python3", "python3-venv", "ca-certificates")
@@ -38,7 +38,7 @@ def build_base_image(tag: str) -> None:
     source = machine_debian_source()
     debootstrap = ensure_binary("debootstrap", "debootstrap")
     docker_cli = ensure_binary("docker", "docker.io")
-    root = tempfile.mkdtemp(prefix="rootfs-", dir=dev_dir())
+    root = tempfile.mkdtemp(prefix="rootfs-", dir=private_dir("images"))
     try:
         run([debootstrap, "--variant=minbase", f"--include={','.join(PACKAGES)}",
              source.suite, root, source.uri], timeout=1200)

@@ -1,20 +1,12 @@
-"""The queues a shard made for itself, found by the user Vault issued it, so down removes them."""
+"""The queues a shard made for itself, found by the user Vault issued it, for teardown."""
 
 import time
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from harness.bus.management import ManagementClient
-from harness.shards.shard_config import read_shard_config
 
 SHARED_QUEUES = frozenset({"compute"})  # the topic queue every compute host shares
 STATS_LAG = 7.0  # the broker lists consumers from statistics, emitted every 5 s by default
-
-
-def shard_user(bundle: Path) -> str:
-    """The broker user name in a shard's bundle (the name only; the password stays there)."""
-    return urlsplit(read_shard_config([bundle]).bus_url).username or ""
 
 
 def _user_of(consumer: dict[str, Any]) -> str | None:

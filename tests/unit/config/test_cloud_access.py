@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.cloud.access import publish_endpoints, service_endpoints, with_password
 from harness.config.schema import Cloud
 from harness.errors import ConfigError
-from harness.hollow.cloud_access import publish_endpoints, service_endpoints, with_password
 from harness.hollow.shard_set import shard_hosts
 
 

@@ -1,0 +1,38 @@
+"""The kinds of operation a migration statement performs: importable without a SQL parser."""
+
+from enum import StrEnum
+
+
+class Op(StrEnum):
+    """The kinds of schema and data operation a statement performs, as the rules name them."""
+
+    CREATE_TABLE = "create_table"
+    DROP_TABLE = "drop_table"
+    RENAME_TABLE = "rename_table"
+    ADD_COLUMN = "add_column"
+    DROP_COLUMN = "drop_column"
+    RENAME_COLUMN = "rename_column"
+    CHANGE_TYPE = "change_type"
+    SET_NOT_NULL = "set_not_null"
+    DROP_NOT_NULL = "drop_not_null"
+    SET_DEFAULT = "set_default"
+    DROP_DEFAULT = "drop_default"
+    ADD_INDEX = "add_index"
+    DROP_INDEX = "drop_index"
+    ADD_UNIQUE = "add_unique"
+    ADD_FK = "add_fk"
+    ADD_CHECK = "add_check"
+    ADD_PK = "add_pk"
+    DROP_CONSTRAINT = "drop_constraint"
+    VALIDATE_CONSTRAINT = "validate_constraint"
+    CREATE_VIEW = "create_view"
+    DROP_VIEW = "drop_view"
+    TABLE_OPTIONS = "table_options"
+    UNKNOWN_DDL = "unknown_ddl"
+    INSERT = "insert"
+    UPDATE = "update"
+    DELETE = "delete"
+    TRUNCATE = "truncate"
+    CALL = "call"
+    SESSION = "session"
+    QUERY = "query"

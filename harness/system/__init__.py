@@ -1,0 +1,1 @@
+"""What shards, sessions and launchers need from the machine: processes, containers, images."""
