@@ -19,10 +19,10 @@ from typing import Any
 
 import psutil
 
-from groundwork.tables import format_table
 from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER, local_management
 from harness.hollow.shard_set import ShardOptions, ShardSet, shard_hosts
 from harness.sandbox.cloud import SandboxCloud
+from harness.tables import format_table
 
 IDLE_SECONDS = 20.0
 BUILD_RATE = 5.0

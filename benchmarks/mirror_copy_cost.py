@@ -35,9 +35,9 @@ from shadow_bench import (
     url_for,
 )
 
-from groundwork.tables import format_table
 from harness.bus import topology
 from harness.shadow.mirror import MirrorSpec, mirror_arguments, mirror_queues
+from harness.tables import format_table
 
 # what each kind changes in the mirror the session declares (None: no mirror at all)
 KINDS: dict[str, dict[str, Any] | None] = {

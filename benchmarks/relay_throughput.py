@@ -39,12 +39,12 @@ from shadow_bench import (
     url_for,
 )
 
-from groundwork.tables import format_table
 from harness.bus import topology
 from harness.shadow.compare import compare
 from harness.shadow.mirror import MirrorSpec
 from harness.shadow.records import TriggerLog, read_triggers
 from harness.shadow.relay import ACK_EVERY, Relay
+from harness.tables import format_table
 
 RAW_QUEUE = "bench.raw.source"
 DESTINATION_LENGTH = 10_000  # the shadow's server queue, bounded so a run never fills memory

@@ -53,12 +53,12 @@ from shadow_bench import (
     url_for,
 )
 
-from groundwork.tables import format_table
 from harness.bus import RPCClient, ServerSet, Target, Transport
 from harness.scheduling import leave_cpus_to_production
 from harness.shadow.host_load import cpu_ticks
 from harness.shadow.mirror import MirrorSpec, mirror_queues
 from harness.shadow.relay import Relay
+from harness.tables import format_table
 
 DRAIN_TIMEOUT = 60.0
 # where the box's CPU went while production was measured: not costs, the reasons for them

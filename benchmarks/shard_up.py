@@ -37,7 +37,6 @@ from credentials.client import token_client
 from credentials.layout import VaultLayout
 from credentials.mounts import disable_auth_method, disable_secrets_engine
 from credentials.policies import delete_policies
-from groundwork.tables import format_table
 from harness.config import Cloud, load_cloud
 from harness.creds.targets import SUFFIX_VARIABLE, bootstrap_plan
 from harness.dev.services.openbao import ADDRESS as VAULT_ADDRESS
@@ -48,6 +47,7 @@ from harness.launchers.docker import CREDENTIALS_MOUNT
 from harness.sandbox.cloud import SandboxCloud
 from harness.shards.readiness import consumers, reported_in
 from harness.shards.shard_config import write_shard_conf
+from harness.tables import format_table
 
 POLL_SECONDS = 0.02
 READY_TIMEOUT = 60.0

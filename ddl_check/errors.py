@@ -1,13 +1,13 @@
 """Errors of the DDL checker, with the project's exit codes (it never imports harness)."""
 
-from groundwork.errors import ExitError
-from groundwork.exitcodes import ExitCode
+USAGE = 2  # the project's exit codes, as harness.exitcodes names them
+INFRASTRUCTURE = 3
 
 
-class DDLCheckError(ExitError):
+class DDLCheckError(Exception):
     """Bad input to the checker (exit 2); the message names the file and line."""
 
-    exit_code = ExitCode.USAGE
+    exit_code: int = USAGE
 
 
 class MigrationError(DDLCheckError):
@@ -25,7 +25,7 @@ class WorkloadError(DDLCheckError):
 class ScratchUnavailable(DDLCheckError):
     """The scratch database server the checks run on does not answer (exit 3)."""
 
-    exit_code = ExitCode.INFRASTRUCTURE
+    exit_code = INFRASTRUCTURE
 
 
 def where(path: object, line: int | None = None) -> str:

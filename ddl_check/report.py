@@ -4,9 +4,10 @@ import json
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
+from tabulate import tabulate
+
 from ddl_check.model import PatchReport
 from ddl_check.rules import rule
-from groundwork.tables import format_table
 
 
 def _where(file: str, line: int) -> str:
@@ -31,7 +32,7 @@ def render_text(reports: Sequence[PatchReport]) -> str:
                 )
                 for f in r.findings
             ]
-            out.append(format_table(["code", "status", "phase", "where", "finding"], rows))
+            out.append(_table(["code", "status", "phase", "where", "finding"], rows))
             codes = sorted({f.code for f in r.findings})
             out.append(
                 "\n".join(
@@ -55,13 +56,18 @@ def render_text(reports: Sequence[PatchReport]) -> str:
                 for s in r.runs
             ]
             out.append(
-                format_table(
+                _table(
                     ["phase", "statement", "time", "algorithm", "lock", "rewrite", "engine"], steps
                 )
             )
         out.extend(f"note: {n}" for n in r.notes)
         out.append("")
     return "\n".join(out)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain text table with a header line, every cell left-aligned as written."""
+    return str(tabulate(rows, headers, tablefmt="simple", disable_numparse=True))
 
 
 def render_json(reports: Sequence[PatchReport]) -> str:

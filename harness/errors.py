@@ -1,11 +1,14 @@
 """Errors that end a command with one clear line and a documented exit code."""
 
-from groundwork.errors import ExitError
-from groundwork.exitcodes import ExitCode
+from credentials.errors import CredentialsError
+from ddl_check.errors import DDLCheckError
+from harness.exitcodes import ExitCode
 
 
-class HarnessError(ExitError):
+class HarnessError(Exception):
     """Base of the orchestrator's own errors."""
+
+    exit_code: int = ExitCode.USAGE
 
 
 class ConfigError(HarnessError):
@@ -24,3 +27,7 @@ class InfrastructureError(HarnessError):
     """A service the command needs (broker, database, Vault, Docker) does not answer."""
 
     exit_code = ExitCode.INFRASTRUCTURE
+
+
+# Every error a command reports as one line with its exit code, the standalone packages' too.
+REPORTED = (HarnessError, CredentialsError, DDLCheckError)

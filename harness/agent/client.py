@@ -4,9 +4,9 @@ import os
 import socket
 from typing import Any
 
-from groundwork.exitcodes import ExitCode
 from harness.agent.wire import connect, receive, send, socket_path
 from harness.errors import HarnessError, InfrastructureError
+from harness.exitcodes import ExitCode
 
 
 class AgentError(HarnessError):

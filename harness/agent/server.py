@@ -20,16 +20,15 @@ from types import FrameType
 from typing import Any
 
 from credentials.redaction import REDACTOR, install_log_filter
-from groundwork.errors import ExitError
-from groundwork.exitcodes import ExitCode
 from harness.agent.wire import address, connect, peer_process, receive, send, socket_path
-from harness.errors import UsageError
+from harness.errors import REPORTED, UsageError
+from harness.exitcodes import ExitCode
 from harness.sessions.model import Session
 from harness.shards.request import ShardUp
 from harness.shards.up import shard_up
 
 log = logging.getLogger(__name__)
-PACKAGES = ("harness", "credentials", "shims", "groundwork")
+PACKAGES = ("harness", "credentials", "shims")
 CANCEL_SIGNAL = signal.SIGUSR1
 REAP_EVERY = 2.0  # seconds between collecting exited children while idle
 
@@ -130,7 +129,7 @@ def _answer(agent: Agent, request: dict[str, Any], owner: int) -> dict[str, Any]
     try:
         with client_environment(request["env"], request["cwd"]):
             return {"result": handlers[op](request["payload"], owner)}
-    except ExitError as error:
+    except REPORTED as error:
         return {"error": REDACTOR.scrub(str(error)), "exit_code": int(error.exit_code)}
     except Exception as error:  # the agent outlives one bad request; the log has the trace
         log.exception("request %s failed", op)

@@ -5,10 +5,10 @@ import sys
 
 import click
 
-from groundwork.errors import ExitError
-from groundwork.exitcodes import ExitCode
 from harness import __version__
 from harness.cli.groups import LazyGroup
+from harness.errors import REPORTED
+from harness.exitcodes import ExitCode
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,7 +35,7 @@ def cli(ctx: click.Context, verbose: int, cloud_config: str | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI, turning every ExitError into one line on stderr and its exit code."""
+    """Run the CLI, turning every reported error into one line on stderr and its exit code."""
     try:
         code = cli.main(args=argv, prog_name="harness", standalone_mode=False)
     except click.exceptions.Exit as stop:
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.Abort:
         click.echo("harness: aborted", err=True)
         sys.exit(ExitCode.USAGE)
-    except ExitError as error:
+    except REPORTED as error:
         click.echo(f"harness: error: {error}", err=True)
         sys.exit(error.exit_code)
     # Without standalone mode click returns ctx.exit()'s code instead of exiting with it.

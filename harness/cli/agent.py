@@ -6,10 +6,10 @@ import time
 
 import click
 
-from groundwork.exitcodes import ExitCode
 from harness.agent.client import ask
 from harness.cli.output import emit_json, json_option
 from harness.errors import InfrastructureError
+from harness.exitcodes import ExitCode
 from harness.paths import private_dir
 from harness.system.process import pid_alive, spawn
 

@@ -2,9 +2,9 @@
 
 import click
 
-from groundwork.tables import format_table
 from harness.cli.output import emit_json, json_option
 from harness.config import load_cloud, load_clouds
+from harness.tables import format_table
 
 
 @click.group(name="clouds")

@@ -13,7 +13,6 @@ from credentials.approle import wrapped_secret_id
 from credentials.bootstrap import bootstrap as bootstrap_vault
 from credentials.database_grants import Mode
 from credentials.redaction import REDACTOR, install_log_filter, scrubbed_errors
-from groundwork.tables import format_table
 from harness.atomic import write_text
 from harness.cli.output import emit_json, json_option
 from harness.config import Cloud, load_cloud
@@ -23,6 +22,7 @@ from harness.creds.gc import collect, revoke_session
 from harness.creds.session import CredentialSession
 from harness.creds.targets import bootstrap_plan, layout_for
 from harness.errors import UsageError
+from harness.tables import format_table
 
 F = TypeVar("F", bound=Callable[..., Any])
 WRAPPING_TOKEN_FILE = "wrapping-token"

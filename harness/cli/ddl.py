@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from groundwork.exitcodes import ExitCode
 from harness.errors import UsageError
+from harness.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from ddl_check.alembic_tree import TreeOptions
@@ -238,7 +238,7 @@ def rules(code: str | None) -> None:
     a migration that breaks it and one that keeps it)."""
     from ddl_check.rule_pages import render_page
     from ddl_check.rules import CATALOGUE, Code
-    from groundwork.tables import format_table
+    from harness.tables import format_table
 
     if code is None:
         click.echo(format_table(["code", "name", "severity", "fix"],

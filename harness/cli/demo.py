@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from groundwork.exitcodes import ExitCode
 from harness.bus import memory
 from harness.cli.output import emit_json
 from harness.config import load_cloud
+from harness.exitcodes import ExitCode
 from harness.sessions.model import new_session_id
 from harness.shadow.candidates import CHANGES
 from harness.shadow.embedded import EmbeddedExperiment, Vhosts

@@ -4,14 +4,14 @@ from typing import Any
 
 import click
 
-from groundwork.exitcodes import ExitCode
-from groundwork.tables import format_table
 from harness.cli.output import emit_json, json_option
 from harness.dev.local_cloud import prepare_local_cloud, seed_local_secrets, write_local_cloud
 from harness.dev.services import all_services
 from harness.dev.state import DevState
+from harness.exitcodes import ExitCode
 from harness.system.base_image import base_image_tag, ensure_base_image
 from harness.system.containers import bridge_exists, docker_client
+from harness.tables import format_table
 
 
 @click.group(name="dev")

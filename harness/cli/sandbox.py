@@ -6,15 +6,15 @@ from typing import Any
 
 import click
 
-from groundwork.exitcodes import ExitCode
-from groundwork.tables import format_table
 from harness.cli.output import emit_json, json_option
 from harness.config import load_cloud
 from harness.errors import InfrastructureError, UsageError
+from harness.exitcodes import ExitCode
 from harness.foreground import run_until_stopped, stop_on_signals
 from harness.sandbox.cloud import SandboxCloud
 from harness.sandbox.latency import LatencyBook
 from harness.sandbox.traffic import DEFAULT_STEPS, check_steps
+from harness.tables import format_table
 
 
 @click.group(name="sandbox")

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import click
 
-from groundwork.exitcodes import ExitCode
-from groundwork.tables import format_table
 from harness.atomic import write_json
 from harness.cli.output import emit_json, json_option
 from harness.config import load_cloud
 from harness.errors import InfrastructureError, UsageError
+from harness.exitcodes import ExitCode
 from harness.foreground import stop_on_signals
 from harness.paths import private_dir
 from harness.procinfo import start_time
@@ -29,6 +28,7 @@ from harness.shadow.report import RENDERERS
 from harness.shadow.session import ShadowDriver, ShadowRequest, new_session, records_dir
 from harness.shadow.sources import ShardSource
 from harness.system.process import spawn, terminate
+from harness.tables import format_table
 
 REQUEST_FILE = "request.json"
 START_TIMEOUT = 120.0

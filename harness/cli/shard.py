@@ -8,7 +8,6 @@ from dataclasses import asdict
 
 import click
 
-from groundwork.tables import format_table
 from harness.agent.client import StaleAgent, ask
 from harness.cli.output import emit_json, json_option
 from harness.foreground import stop_on_signals
@@ -16,6 +15,7 @@ from harness.launchers import get_launcher
 from harness.sessions import Session, SessionStore
 from harness.sessions.model import shard_handles
 from harness.shards.request import ShardUp
+from harness.tables import format_table
 
 
 @click.group(name="shard")

@@ -11,10 +11,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The project's packages each standalone package must never import.
 FORBIDDEN = {
-    "shims": {"harness", "credentials", "ddl_check", "groundwork"},
+    "shims": {"harness", "credentials", "ddl_check"},
     "credentials": {"harness", "ddl_check", "shims"},
     "ddl_check": {"harness", "credentials", "shims"},
-    "groundwork": {"harness", "credentials", "ddl_check", "shims"},
 }
 SHIMS_MAY_IMPORT = {"kombu", "shims"}
 
@@ -39,7 +38,7 @@ def imports_of(package: Path, names: set[str]) -> list[str]:
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
 def test_standalone_package_never_imports_harness(package: str) -> None:
-    """ddl_check and credentials stand alone; shims runs inside a shard; groundwork is the floor."""
+    """ddl_check and credentials stand alone; shims runs inside a shard."""
     assert imports_of(ROOT / package, FORBIDDEN[package]) == []
 
 

@@ -1,7 +1,7 @@
 """The terminal summary: per-method counts, top differences, noise, drift, violations."""
 
-from groundwork.tables import format_table
 from harness.shadow.report.model import Report
+from harness.tables import format_table
 
 TOP = 10
 EXAMPLE_WIDTH = 60

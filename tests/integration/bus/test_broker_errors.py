@@ -9,8 +9,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from groundwork.exitcodes import ExitCode
 from harness.bus import MessageDeliveryFailure, RPCClient, Target, Transport
+from harness.exitcodes import ExitCode
 
 
 def _with_netloc(url: str, *, port: int | None = None, password: str | None = None) -> str:

@@ -40,12 +40,12 @@ def invoke(args: list[str]) -> tuple[int, str, str]:
     """Run `harness ddl ...` the way harness.cli.main does: (exit code, stdout, stderr)."""
     from click.testing import CliRunner
 
-    from groundwork.errors import ExitError
     from harness.cli.ddl import command
+    from harness.errors import REPORTED
 
     runner = CliRunner()
     result = runner.invoke(command, args, catch_exceptions=True)
-    if isinstance(result.exception, ExitError):
+    if isinstance(result.exception, REPORTED):
         return int(result.exception.exit_code), result.stdout, f"harness: error: {result.exception}"
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception

@@ -5,9 +5,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from harness.exitcodes import ExitCode
 
 from harness.cli.demo import exit_code, outcome
+from harness.exitcodes import ExitCode
 
 
 def demo_in_empty_network(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

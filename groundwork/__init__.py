@@ -1,1 +1,0 @@
-"""The bottom layer every package may import: exit codes and text tables, nothing else."""
