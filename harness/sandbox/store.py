@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from harness.errors import InfrastructureError
+from harness.sandbox.db_retry import retry_on_deadlock
 from harness.sandbox.schema import compute_nodes, instances, metadata, services
 
 INSTANCE_FIELDS = frozenset(c.name for c in instances.columns)
@@ -94,6 +95,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    @retry_on_deadlock
     def create_instance(self, row: dict[str, Any]) -> None:
         """Insert a new instance row."""
         with self.engine.begin() as conn:
@@ -107,6 +109,7 @@ class Store:
             raise InstanceNotFound(f"instance {uuid} not found")
         return dict(row)
 
+    @retry_on_deadlock
     def save_instance(self, uuid: str, changes: dict[str, Any],
                       expected_task_state: Iterable[str | None] | None = None) -> dict[str, Any]:
         """Apply changed fields unless task_state is not an expected one; returns the row."""
@@ -151,6 +154,7 @@ class Store:
         """Create or update a host's resource record."""
         self._upsert(compute_nodes, {"host": host}, values)
 
+    @retry_on_deadlock
     def _upsert(self, table: Table, key: dict[str, Any], values: dict[str, Any],
                 **on_insert: Any) -> None:
         """Update the row with this key, or insert it (a racing insert falls back to update)."""
