@@ -80,8 +80,8 @@ def boot(ctx: click.Context, cloud_name: str, count: int, rate: float, steps: st
          timeout: float, wait_hosts: float, as_json: bool) -> None:
     """Drive COUNT lifecycles through running hollow shards; print latency percentiles.
 
-    Runs the sandbox control plane in this process for the duration (stop `harness sandbox
-    up` for the same cloud first). Exits 1 when any operation failed.
+    Drives the control plane of a running `harness sandbox up` for the same cloud, else runs
+    one in this process for the duration. Exits 1 when any operation failed.
     """
     try:
         chosen = check_steps([s.strip() for s in steps.split(",") if s.strip()])
@@ -90,10 +90,11 @@ def boot(ctx: click.Context, cloud_name: str, count: int, rate: float, steps: st
     sandbox = _open(ctx, cloud_name)
     with stop_on_signals() as stop:
         try:
-            sandbox.start()
-            if sandbox.other_conductors():
-                raise UsageError(f"another sandbox conductor serves cloud {cloud_name!r}; "
-                                 "stop `harness sandbox up` first")
+            attached = sandbox.conductor_serving()
+            sandbox.start(serve=not attached)
+            if attached:
+                click.echo(f"sandbox: driving the running control plane of cloud "
+                           f"{cloud_name!r}", err=True)
             try:
                 hosts = sandbox.wait_for_hosts(1, wait_hosts)
             except TimeoutError as error:

@@ -55,6 +55,11 @@ class InstanceBoard:
         raise WaitTimeout(f"instance {uuid}: still vm_state={last.get('vm_state')!r} "
                           f"task_state={last.get('task_state')!r} after {timeout:g}s")
 
+    def watched(self) -> list[str]:
+        """The instances somebody waits for now."""
+        with self._lock:
+            return [uuid for uuid, waiting in self._waiters.items() if waiting]
+
     def last(self, uuid: str) -> Row | None:
         """The instance's last published state, if any."""
         return self._rows.get(uuid)
