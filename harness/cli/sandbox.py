@@ -1,16 +1,20 @@
 """`harness sandbox up | boot`: the embedded cloud in the foreground, or driving lifecycles."""
 
+import os
 import sys
 import threading
 from typing import Any
 
 import click
 
+from harness.atomic import write_json
 from harness.cli.output import emit_json, json_option
 from harness.config import load_cloud
 from harness.errors import InfrastructureError, UsageError
 from harness.exitcodes import ExitCode
 from harness.foreground import run_until_stopped, stop_on_signals
+from harness.hollow.cloud_access import pid_file
+from harness.procinfo import start_time
 from harness.sandbox.cloud import SandboxCloud
 from harness.sandbox.latency import LatencyBook
 from harness.sandbox.traffic import DEFAULT_STEPS, check_steps
@@ -46,6 +50,8 @@ def up(ctx: click.Context, cloud_name: str) -> None:
     with stop_on_signals() as stop:
         try:
             sandbox.start()
+            write_json(pid_file(cloud_name), {"pid": os.getpid(),
+                                              "started": start_time(os.getpid())})
             click.echo(f"sandbox: cloud {cloud_name!r} up; image {sandbox.endpoints['image']}, "
                        f"network {sandbox.endpoints['network']}; Ctrl-C to stop", err=True)
             ticks = [0]
@@ -59,6 +65,7 @@ def up(ctx: click.Context, cloud_name: str) -> None:
 
             run_until_stopped(stop, show)
         finally:
+            pid_file(cloud_name).unlink(missing_ok=True)
             sandbox.stop()
     click.echo("\nsandbox: stopped" if live else "sandbox: stopped", err=True)
 
