@@ -18,7 +18,8 @@ figure{margin:1em 0} svg{max-width:100%;height:auto}
 
 
 def _cell(value: object) -> str:
-    text = "-" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+    text = "-" if value is None else (f"{round(value, 3):g}" if isinstance(value, float)
+                                      else str(value))
     return f'<td class="num">{escape(text)}</td>'
 
 

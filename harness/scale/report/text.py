@@ -5,7 +5,7 @@ from harness.tables import format_table
 
 
 def _number(value: float | None) -> str:
-    return "-" if value is None else f"{value:g}"
+    return "-" if value is None else f"{round(value, 3):g}"
 
 
 def render_text(report: ScaleReport) -> str:
