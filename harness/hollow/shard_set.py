@@ -1,4 +1,4 @@
-"""Many hollow compute shards in one process: a channel each, a connection per thousand, shared
+"""Many hollow compute shards in one process: a channel each, a connection per 250, shared
 workers."""
 
 import logging
@@ -28,8 +28,9 @@ from shims.mode import Mode, current_mode
 LOG = logging.getLogger(__name__)
 STOP_POLL_SECONDS = 0.2
 # RabbitMQ's default channel_max is 2047 a connection; one shard takes one channel. A
-# connection's frames are read by one thread, so fewer shards a connection spreads that work.
-CHANNELS_PER_CONNECTION = 1000
+# connection's frames are read (and its queues declared) by one thread: fewer shards a
+# connection spread that work.
+CHANNELS_PER_CONNECTION = 250
 RESERVED_CHANNELS = 8
 MAX_SHARDS_PER_PROCESS = 10_000
 FIRST_RETRY_PAUSE = 1.0
@@ -43,7 +44,7 @@ def check_shard_count(count: int) -> int:
     if count > MAX_SHARDS_PER_PROCESS:
         raise ValueError(
             f"{count} shards do not fit in one process (at most {MAX_SHARDS_PER_PROCESS}: "
-            f"{CHANNELS_PER_CONNECTION} a connection, the CPU of one core); run several "
+            f"{CHANNELS_PER_CONNECTION} a connection, one core); run several "
             "processes, as `harness scale run` does with shards.per_process")
     return count
 
@@ -118,17 +119,26 @@ class ShardSet:
                               timeout=self.options.conductor_timeout)
         notifier = Notifier(self.transport, "compute")
         per_connection = self._open_server_sets()
-        for index, host in enumerate(self.hosts):
+        for host in self.hosts:
             services = ShardServices(conductor, notifier, self.endpoints,
                                      self.effects.for_host(host))
-            shard = self.shard_factory(host, services)
-            self.servers[index // per_connection].add(COMPUTE_TOPIC, host, [shard])
-            self.shards.append(shard)
-        for servers in self.servers:
-            servers.start()
+            self.shards.append(self.shard_factory(host, services))
+        # Each connection declares its shards' queues in a thread of its own: the declares are
+        # round trips to the broker, which serves connections in parallel.
+        with ThreadPoolExecutor(len(self.servers), thread_name_prefix="hollow-attach") as pool:
+            list(pool.map(self._attach, self.servers,
+                          [self.shards[i:i + per_connection]
+                           for i in range(0, len(self.shards), per_connection)]))
         self._report_in(stop or self._stopped)
         self._ticker = threading.Thread(target=self._tick, name="hollow-periodic", daemon=True)
         self._ticker.start()
+
+    @staticmethod
+    def _attach(servers: ServerSet, shards: list[HollowCompute]) -> None:
+        """Serve these shards on one server set (connection) and start its loop."""
+        for shard in shards:
+            servers.add(COMPUTE_TOPIC, shard.host, [shard])
+        servers.start()
 
     def _open_server_sets(self) -> int:
         """One server set (a connection) per `per_connection` shards, as many as the count
