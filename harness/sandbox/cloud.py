@@ -206,6 +206,7 @@ class SandboxCloud:
     def status(self) -> dict[str, Any]:
         """Live numbers for the status line: hosts up, instances by state, bus counters."""
         counters = self._servers.counters() if self._servers else {}
+        self.scheduler.refresh_if_stale()  # nothing else reads hosts while nobody boots
         return {
             "hosts_up": len(self.scheduler.live_hosts()),
             "instances": self.store.instance_states(),
