@@ -45,10 +45,11 @@ def shadow_permissions(vhost: str) -> VhostPermissions:
 
 
 def production_permissions(
-    vhost: str, host: str, control_exchange: str, topic: str = "compute"
+    vhost: str, host: str, control_exchange: str, topic: str = "compute", numbered: bool = False
 ) -> VhostPermissions:
-    """A production shard: its own server and reply queues, and the exchanges it publishes to."""
-    t, h = re.escape(topic), re.escape(host)
+    """A production shard: its own server and reply queues, and the exchanges it publishes to;
+    `numbered`: a process serving hosts `<host>-0`, `<host>-1`, ... (many shards, one user)."""
+    t, h = re.escape(topic), re.escape(host) + ("-[0-9]+" if numbered else "")
     queues = (t, f"{t}\\.{h}", f"{t}_fanout_{UUID_HEX}", f"reply_{UUID_HEX}",
               f"harness\\.wake\\.{UUID_HEX}")
     exchanges = (re.escape(control_exchange), f"{t}_fanout", f"reply_{UUID_HEX}")

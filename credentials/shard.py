@@ -54,6 +54,7 @@ class ShardRequest:
     db_connection: str = ""
     certificate: bool = True
     kv: dict[str, str] = field(default_factory=dict)
+    numbered: bool = False  # the process serves hosts <host>-0, <host>-1, ...
 
     @property
     def role_name(self) -> str:
@@ -111,7 +112,7 @@ def issue_shard(
         bus = request.bus
         grant = (shadow_permissions(request.bus_vhost) if request.mode == "shadow" else
                  production_permissions(request.bus_vhost, request.host, bus.control_exchange,
-                                        bus.topic))
+                                        bus.topic, request.numbered))
         rabbitmq.create_role(client, layout.rabbitmq, request.role_name, [grant])
         user = rabbitmq.issue(client, layout.rabbitmq, request.role_name)
         url = bus.transport_url(user.username, user.password, request.bus_vhost)

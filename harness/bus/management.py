@@ -74,6 +74,10 @@ class ManagementClient:
         """Every consumer in a vhost, with its queue and its channel's user."""
         return list(self._call("GET", f"consumers/{quote(vhost, safe='')}") or [])
 
+    def connections(self, vhost: str) -> list[dict[str, Any]]:
+        """Every client connection to a vhost."""
+        return list(self._call("GET", f"vhosts/{quote(vhost, safe='')}/connections") or [])
+
     def delete_exchange(self, vhost: str, name: str) -> None:
         """Delete an exchange (a missing one is fine)."""
         self._call("DELETE", f"exchanges/{quote(vhost, safe='')}/{quote(name, safe='')}")

@@ -13,7 +13,13 @@ from harness.errors import UsageError
 from harness.foreground import run_until_stopped, stop_on_signals
 from harness.hollow.compute import DEFAULT_RPC_VERSION
 from harness.hollow.effects import EffectRecorder
-from harness.hollow.shard_set import ShardOptions, ShardSet, shard_hosts
+from harness.hollow.shard_set import (
+    MAX_SHARDS_PER_PROCESS,
+    ShardOptions,
+    ShardSet,
+    check_shard_count,
+    shard_hosts,
+)
 from harness.shadow.candidates import CHANGES
 from harness.shards.shard_config import read_shard_config
 from shims.effects import Side
@@ -35,8 +41,9 @@ def command() -> None:
               help="oslo.config-style files to join with instead of --cloud: the credentials "
                    "bundle and shard.conf that `harness shard up` writes (repeatable).")
 @click.option("--host", required=True, help="Host name (a prefix when --count > 1).")
-@click.option("--count", default=1, show_default=True, type=click.IntRange(1, 2000),
-              help="Shards to run in this process: hosts HOST-0 ... HOST-(N-1).")
+@click.option("--count", default=1, show_default=True, type=click.IntRange(1),
+              help="Shards to run in this process: hosts HOST-0 ... HOST-(N-1) (at most "
+                   f"{MAX_SHARDS_PER_PROCESS}).")
 @click.option("--rpc-version", default=DEFAULT_RPC_VERSION, show_default=True,
               help="Compute RPC API version the shards serve.")
 @click.option("--report-interval", default=10.0, show_default=True, type=click.FloatRange(0.1),
@@ -67,6 +74,10 @@ def run(ctx: click.Context, cloud_name: str | None, config_files: tuple[Path, ..
         current_mode()
     except ModeError as error:
         raise UsageError(str(error)) from None
+    try:
+        check_shard_count(count)
+    except ValueError as error:
+        raise UsageError(f"--count: {error}") from None
     if bool(cloud_name) == bool(config_files):
         raise UsageError("give either --cloud or --config-file")
     if config_files:

@@ -1,16 +1,20 @@
 """`harness sandbox up | boot`: the embedded cloud in the foreground, or driving lifecycles."""
 
+import os
 import sys
 import threading
 from typing import Any
 
 import click
 
+from harness.atomic import write_json
 from harness.cli.output import emit_json, json_option
+from harness.cloud.access import pid_file
 from harness.config import load_cloud
 from harness.errors import InfrastructureError, UsageError
 from harness.exitcodes import ExitCode
 from harness.foreground import run_until_stopped, stop_on_signals
+from harness.procinfo import start_time
 from harness.sandbox.cloud import SandboxCloud
 from harness.sandbox.latency import LatencyBook
 from harness.sandbox.traffic import DEFAULT_STEPS, check_steps
@@ -46,6 +50,8 @@ def up(ctx: click.Context, cloud_name: str) -> None:
     with stop_on_signals() as stop:
         try:
             sandbox.start()
+            write_json(pid_file(cloud_name), {"pid": os.getpid(),
+                                              "started": start_time(os.getpid())})
             click.echo(f"sandbox: cloud {cloud_name!r} up; image {sandbox.endpoints['image']}, "
                        f"network {sandbox.endpoints['network']}; Ctrl-C to stop", err=True)
             ticks = [0]
@@ -59,6 +65,7 @@ def up(ctx: click.Context, cloud_name: str) -> None:
 
             run_until_stopped(stop, show)
         finally:
+            pid_file(cloud_name).unlink(missing_ok=True)
             sandbox.stop()
     click.echo("\nsandbox: stopped" if live else "sandbox: stopped", err=True)
 
@@ -80,8 +87,8 @@ def boot(ctx: click.Context, cloud_name: str, count: int, rate: float, steps: st
          timeout: float, wait_hosts: float, as_json: bool) -> None:
     """Drive COUNT lifecycles through running hollow shards; print latency percentiles.
 
-    Runs the sandbox control plane in this process for the duration (stop `harness sandbox
-    up` for the same cloud first). Exits 1 when any operation failed.
+    Drives the control plane of a running `harness sandbox up` for the same cloud, else runs
+    one in this process for the duration. Exits 1 when any operation failed.
     """
     try:
         chosen = check_steps([s.strip() for s in steps.split(",") if s.strip()])
@@ -90,10 +97,11 @@ def boot(ctx: click.Context, cloud_name: str, count: int, rate: float, steps: st
     sandbox = _open(ctx, cloud_name)
     with stop_on_signals() as stop:
         try:
-            sandbox.start()
-            if sandbox.other_conductors():
-                raise UsageError(f"another sandbox conductor serves cloud {cloud_name!r}; "
-                                 "stop `harness sandbox up` first")
+            attached = sandbox.conductor_serving()
+            sandbox.start(serve=not attached)
+            if attached:
+                click.echo(f"sandbox: driving the running control plane of cloud "
+                           f"{cloud_name!r}", err=True)
             try:
                 hosts = sandbox.wait_for_hosts(1, wait_hosts)
             except TimeoutError as error:

@@ -38,6 +38,11 @@ def endpoints_file(cloud_name: str) -> Path:
     return private_dir("sandbox") / f"{cloud_name}.endpoints.json"
 
 
+def pid_file(cloud_name: str) -> Path:
+    """Where a running `sandbox up` names its process, so a scale job can measure its CPU."""
+    return private_dir("sandbox") / f"{cloud_name}.pid.json"
+
+
 def publish_endpoints(cloud_name: str, endpoints: dict[str, str]) -> None:
     """Record a sandbox's endpoints so `harness hollow run` in another process finds them."""
     write_json(endpoints_file(cloud_name), endpoints)

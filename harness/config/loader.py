@@ -3,16 +3,17 @@
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from harness.config.schema import SECRET_HINT, Cloud, CloudsFile
 from harness.errors import ConfigError
 
 SECRET_KEYS = frozenset({"password", "passwd", "token", "secret", "secret_id", "api_key"})
 Location = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 
 def user_config_path() -> Path:
@@ -94,6 +95,18 @@ def _first_error(error: ValidationError) -> tuple[Location, str]:
     if first["type"] == "missing":
         return loc, "required but missing"
     return loc, first["msg"].removeprefix("Value error, ")
+
+
+def load_model(path: Path, model: type[M]) -> M:
+    """Parse a YAML file and validate it against a model: one error naming file, line, field."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    data, lines = _parse(path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        loc, message = _first_error(error)
+        raise ConfigError(_describe(path, loc, lines, message)) from None
 
 
 def load_clouds(explicit: str | os.PathLike[str] | None = None) -> tuple[Path, CloudsFile]:

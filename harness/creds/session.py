@@ -71,9 +71,11 @@ class CredentialSession:
 
     def issue(self, host: str, mode: Mode, shard: str | None = None, ttl: int | None = None,
               kv: dict[str, str] | None = None, wrapped: bool = False,
-              owner_uid: int | None = None, seen_as: Path | None = None) -> ShardDelivery:
+              owner_uid: int | None = None, seen_as: Path | None = None,
+              numbered: bool = False) -> ShardDelivery:
         """Issue a shard's credentials and deliver them as files (or a wrapped token); `seen_as`
-        is where the shard will find the bundle's directory (a container's mount)."""
+        is where the shard will find the bundle's directory (a container's mount); `numbered`:
+        one process serving hosts `<host>-0`, `<host>-1`, ..."""
         name = shard or host
         chosen_ttl, max_ttl = lease_ttls(self.cloud, ttl)
         vhost = shadow_vhost(self.session, name) if mode == "shadow" else None
@@ -81,6 +83,7 @@ class CredentialSession:
             session=self.session, shard=name, host=host, mode=mode, ttl=chosen_ttl,
             max_ttl=max_ttl, bus=bus_target(self.cloud), vhost=vhost,
             database=database_target(self.cloud), db_connection=self.cloud.name, kv=kv or {},
+            numbered=numbered,
         )
         record = store.ShardRecord(shard=name, host=host, mode=mode, vhost=vhost, roles=[
             store.RoleRecord(kind=r.kind, mount=r.mount, name=r.name)

@@ -1,15 +1,16 @@
-"""Many hollow compute shards in one process: one connection, a channel each, shared workers."""
+"""Many hollow compute shards in one process: a channel each, a connection per 250, shared
+workers."""
 
 import logging
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from harness.bus import (
-    MessagingError,
     MessagingTimeout,
     Notifier,
     RPCClient,
@@ -26,12 +27,39 @@ from shims.mode import Mode, current_mode
 
 log = logging.getLogger(__name__)
 STOP_POLL_SECONDS = 0.2
+# RabbitMQ's default channel_max is 2047 a connection; one shard takes one channel. A
+# connection's frames are read (and its queues declared) by one thread: fewer shards a
+# connection spread that work.
+CHANNELS_PER_CONNECTION = 250
+RESERVED_CHANNELS = 8
+MAX_SHARDS_PER_PROCESS = 10_000
+FIRST_RETRY_PAUSE = 1.0
+MAX_RETRY_PAUSE = 30.0
 
 ShardFactory = Callable[[str, ShardServices], HollowCompute]
 
 
+def check_shard_count(count: int) -> int:
+    """A count one process can carry, else ValueError saying how to spread it."""
+    if count > MAX_SHARDS_PER_PROCESS:
+        raise ValueError(
+            f"{count} shards do not fit in one process (at most {MAX_SHARDS_PER_PROCESS}: "
+            f"{CHANNELS_PER_CONNECTION} a connection, one core); run several "
+            "processes, as `harness scale run` does with shards.per_process")
+    return count
+
+
+def shards_per_connection(channel_max: int) -> int:
+    """How many shards one connection carries: a channel each, under the broker's limit
+    (0: the broker set none), keeping room for the loop's own wake-up channel."""
+    if channel_max <= 0:
+        return CHANNELS_PER_CONNECTION
+    return max(1, min(CHANNELS_PER_CONNECTION, channel_max - RESERVED_CHANNELS))
+
+
 def shard_hosts(host: str, count: int) -> list[str]:
     """The host names of `count` shards: `host` alone, or host-0 ... host-(count-1)."""
+    check_shard_count(count)
     if count < 1:
         raise ValueError(f"a shard count must be at least 1, got {count}")
     return [host] if count == 1 else [f"{host}-{i}" for i in range(count)]
@@ -74,8 +102,8 @@ class ShardSet:
         self.shards: list[HollowCompute] = []
         self.executor = ThreadPoolExecutor(options.workers, thread_name_prefix="hollow")
         shadow = (self.effects.mode or current_mode()) is Mode.SHADOW
-        self.servers = ServerSet(self.transport,
-                                 PerInstanceOrder(self.executor) if shadow else self.executor)
+        self._dispatch = PerInstanceOrder(self.executor) if shadow else self.executor
+        self.servers: list[ServerSet] = []
         self._stopped = threading.Event()
         self._ticker: threading.Thread | None = None
 
@@ -90,16 +118,45 @@ class ShardSet:
                                                      version=CONDUCTOR_VERSION),
                               timeout=self.options.conductor_timeout)
         notifier = Notifier(self.transport, "compute")
+        per_connection = self._open_server_sets()
         for host in self.hosts:
             services = ShardServices(conductor, notifier, self.endpoints,
                                      self.effects.for_host(host))
-            shard = self.shard_factory(host, services)
-            self.servers.add(COMPUTE_TOPIC, host, [shard])
-            self.shards.append(shard)
-        self.servers.start()
+            self.shards.append(self.shard_factory(host, services))
+        # Each connection declares its shards' queues in a thread of its own: the declares are
+        # round trips to the broker, which serves connections in parallel.
+        with ThreadPoolExecutor(len(self.servers), thread_name_prefix="hollow-attach") as pool:
+            list(pool.map(self._attach, self.servers,
+                          [self.shards[i:i + per_connection]
+                           for i in range(0, len(self.shards), per_connection)]))
         self._report_in(stop or self._stopped)
         self._ticker = threading.Thread(target=self._tick, name="hollow-periodic", daemon=True)
         self._ticker.start()
+
+    @staticmethod
+    def _attach(servers: ServerSet, shards: list[HollowCompute]) -> None:
+        """Serve these shards on one server set (connection) and start its loop."""
+        for shard in shards:
+            servers.add(COMPUTE_TOPIC, shard.host, [shard])
+        servers.start()
+
+    def _open_server_sets(self) -> int:
+        """One server set (a connection) per `per_connection` shards, as many as the count
+        needs: a connection carries at most the broker's channel_max channels, one a shard;
+        returns `per_connection`."""
+        first = ServerSet(self.transport, self._dispatch)
+        negotiated = getattr(first.connection.connection, "channel_max", None) or 0
+        per_connection = shards_per_connection(negotiated)
+        self.servers = [first] + [ServerSet(self.transport, self._dispatch)
+                                  for _ in range(1, -(-len(self.hosts) // per_connection))]
+        return per_connection
+
+    def counters(self) -> dict[str, int]:
+        """Every server set's counters summed by kind."""
+        total: Counter[str] = Counter()
+        for servers in self.servers:
+            total.update(servers.counters())
+        return dict(total)
 
     def _report_in(self, stop: threading.Event) -> None:
         """Every shard's first reports; a stop abandons them at once (closing the transport
@@ -115,18 +172,28 @@ class ShardSet:
     @staticmethod
     def _report_in_when_answered(shard: HollowCompute, stop: threading.Event) -> None:
         """Service.create and the first resource report, retried after each timeout, as
-        nova-compute waits for a conductor started after it instead of exiting."""
+        nova-compute waits for a conductor started after it instead of exiting; a call the
+        conductor failed is logged and tried again after a pause, and the other shards of the
+        process go on meanwhile."""
+        pause = FIRST_RETRY_PAUSE
         while True:
             try:
                 shard.start_reporting()
                 return
-            except MessagingError as error:
+            except MessagingTimeout:
                 if stop.is_set():
                     return
-                if not isinstance(error, MessagingTimeout):
-                    raise
                 log.warning("%s: timed out waiting for the conductor (is it running? did this "
                             "shard start first?); trying again", shard.host)
+            except Exception as error:
+                if stop.is_set():
+                    return
+                log.warning("%s: reporting in failed: %s; trying again in %.1fs", shard.host,
+                            str(error).splitlines()[0] if str(error) else type(error).__name__,
+                            pause)
+                if stop.wait(random.uniform(pause / 2, pause)):
+                    return
+                pause = min(pause * 2, MAX_RETRY_PAUSE)
 
     def _tick(self) -> None:
         """Submit each shard's heartbeat and resource report when due, until stopped."""
@@ -158,7 +225,8 @@ class ShardSet:
         self._stopped.set()
         if self._ticker is not None:
             self._ticker.join(timeout=5)
-        self.servers.stop()
+        for servers in self.servers:
+            servers.stop()
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.transport.close()
         self.effects.close()

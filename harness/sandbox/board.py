@@ -27,6 +27,15 @@ class InstanceBoard:
         self._rows: dict[str, Row] = {}
         self._waiters: dict[str, list[_Waiter]] = {}
         self._lock = threading.Lock()
+        self._closed = False
+
+    def close(self) -> None:
+        """End every wait now and refuse new ones (WaitTimeout): nothing will publish again."""
+        with self._lock:
+            self._closed = True
+            for waiting in self._waiters.values():
+                for waiter in waiting:
+                    waiter.done.set()
 
     def publish(self, uuid: str, row: Row) -> None:
         """Record an instance's new state and wake the waiters it satisfies."""
@@ -44,6 +53,8 @@ class InstanceBoard:
             row = self._rows.get(uuid)
             if row is not None and predicate(row):
                 return row
+            if self._closed:
+                raise WaitTimeout(f"instance {uuid}: no longer watched (the cloud stopped)")
             waiter = _Waiter(predicate)
             self._waiters.setdefault(uuid, []).append(waiter)
         if waiter.done.wait(timeout) and waiter.row is not None:
@@ -52,8 +63,15 @@ class InstanceBoard:
             if waiter in self._waiters.get(uuid, []):
                 self._waiters[uuid].remove(waiter)
             last = self._rows.get(uuid, {})
+            if self._closed:
+                raise WaitTimeout(f"instance {uuid}: no longer watched (the cloud stopped)")
         raise WaitTimeout(f"instance {uuid}: still vm_state={last.get('vm_state')!r} "
                           f"task_state={last.get('task_state')!r} after {timeout:g}s")
+
+    def watched(self) -> list[str]:
+        """The instances somebody waits for now."""
+        with self._lock:
+            return [uuid for uuid, waiting in self._waiters.items() if waiting]
 
     def last(self, uuid: str) -> Row | None:
         """The instance's last published state, if any."""

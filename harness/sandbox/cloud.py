@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import amqp
 from sqlalchemy import Engine, select
 
 from harness.bus import RPCClient, ServerSet, Target, Transport
@@ -17,6 +18,7 @@ from harness.hollow.compute import COMPUTE_TOPIC, DEFAULT_RPC_VERSION
 from harness.hollow.resources import Resources
 from harness.paths import private_dir
 from harness.sandbox.board import InstanceBoard
+from harness.sandbox.board_feed import BoardFeed
 from harness.sandbox.compute_api import ComputeApi
 from harness.sandbox.conductor import Conductor
 from harness.sandbox.image_service import ImageService, image_id
@@ -78,6 +80,7 @@ class SandboxCloud:
         self._store: Store | None = None
         self._scheduler: Scheduler | None = None
         self._api: ComputeApi | None = None
+        self._feed: BoardFeed | None = None
 
     @classmethod
     def from_cloud(cls, cloud: Cloud, options: SandboxOptions | None = None) -> "SandboxCloud":
@@ -118,24 +121,33 @@ class SandboxCloud:
         """The image and network services' URLs."""
         return {"image": self.image.url, "network": self.network.url}
 
-    def start(self) -> None:
-        """Open the database, start the HTTP services, serve the conductor, publish endpoints."""
+    def start(self, serve: bool = True) -> None:
+        """Open the database, start the HTTP services, serve the conductor, publish endpoints;
+        with serve=False only the API side, driving a control plane another process serves
+        (its conductor, image and network services, on the same broker and database)."""
         self.engine = open_engine(self.database_url, self._database_password)
         self._store = Store(self.engine)
         self._scheduler = Scheduler(self._store, self.options.service_down_time)
         self._reclaim_live_instances()
-        self.image.start(self.ports.get("image", 0))
-        self.network.start(self.ports.get("network", 0))
         self._transport = Transport(self.bus_url, self.control_exchange)
-        self._executor = ThreadPoolExecutor(self.options.workers, thread_name_prefix="conductor")
-        self._servers = ServerSet(self._transport, self._executor)
-        self._servers.add(CONDUCTOR_TOPIC, SANDBOX_HOST,
-                          [Conductor(self._store, self._scheduler, self.board)])
-        self._servers.start()
+        if serve:
+            self._serve(self._store, self._scheduler, self._transport)
+        else:
+            self._feed = BoardFeed(self._store, self.board, self._scheduler.release)
+            self._feed.start()
         compute = RPCClient(self._transport, Target(topic=COMPUTE_TOPIC),
                             timeout=self.options.rpc_timeout,
                             version_cap=self.options.compute_version_cap)
         self._api = ComputeApi(self._store, self._scheduler, self.board, compute)
+
+    def _serve(self, store: Store, scheduler: Scheduler, transport: Transport) -> None:
+        """Start the HTTP services and the conductor, and publish the endpoints."""
+        self.image.start(self.ports.get("image", 0))
+        self.network.start(self.ports.get("network", 0))
+        self._executor = ThreadPoolExecutor(self.options.workers, thread_name_prefix="conductor")
+        self._servers = ServerSet(transport, self._executor)
+        self._servers.add(CONDUCTOR_TOPIC, SANDBOX_HOST, [Conductor(store, scheduler, self.board)])
+        self._servers.start()
         if self.name:
             publish_endpoints(self.name, self.endpoints)
 
@@ -150,6 +162,8 @@ class SandboxCloud:
 
     def stop(self) -> None:
         """Stop serving and close everything (the database keeps its state)."""
+        if self._feed is not None:
+            self._feed.stop()
         if self._servers is not None:
             self._servers.stop()
         if self._executor is not None:
@@ -161,12 +175,15 @@ class SandboxCloud:
         if self.engine is not None:
             self.engine.dispose()
 
-    def other_conductors(self) -> int:
-        """How many consumers besides this sandbox's serve the `conductor` queue."""
-        with self.transport.connect() as connection:
-            declared = connection.default_channel.queue_declare(queue=CONDUCTOR_TOPIC,
-                                                                passive=True)
-        return max(int(declared.consumer_count) - 1, 0)
+    def conductor_serving(self) -> bool:
+        """Whether a conductor (another process's) serves this cloud's broker now."""
+        with Transport(self.bus_url, self.control_exchange).connect() as connection:
+            try:
+                declared = connection.default_channel.queue_declare(queue=CONDUCTOR_TOPIC,
+                                                                    passive=True)
+            except amqp.exceptions.NotFound:
+                return False
+        return int(declared.consumer_count) > 0
 
     def wait_for_hosts(self, count: int, timeout: float = 30.0) -> list[str]:
         """Block until at least `count` compute hosts are up; returns them."""
@@ -189,6 +206,7 @@ class SandboxCloud:
     def status(self) -> dict[str, Any]:
         """Live numbers for the status line: hosts up, instances by state, bus counters."""
         counters = self._servers.counters() if self._servers else {}
+        self.scheduler.refresh_if_stale()  # nothing else reads hosts while nobody boots
         return {
             "hosts_up": len(self.scheduler.live_hosts()),
             "instances": self.store.instance_states(),

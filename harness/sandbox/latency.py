@@ -2,6 +2,7 @@
 
 import math
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,23 +18,44 @@ def percentile(sorted_values: Sequence[float], pct: float) -> float:
     return sorted_values[rank - 1]
 
 
+@dataclass(frozen=True)
+class Timed:
+    """One finished operation (or whole iteration): when it ended (epoch seconds), how long it
+    took, and whether it worked."""
+
+    ended: float
+    operation: str
+    seconds: float
+    ok: bool
+
+
 @dataclass
 class LatencyBook:
-    """Seconds each operation took, and how many failed and why; safe to add to from threads."""
+    """Seconds each operation took, and how many failed and why; safe to add to from threads.
+    `timeline` keeps every operation in the order they ended, `iterations` whole lifecycles."""
 
     samples: dict[str, list[float]] = field(default_factory=dict)
     failures: dict[str, list[str]] = field(default_factory=dict)
+    timeline: list[Timed] = field(default_factory=list)
+    iterations: list[Timed] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, operation: str, seconds: float) -> None:
         """Record one successful operation's latency."""
         with self._lock:
             self.samples.setdefault(operation, []).append(seconds)
+            self.timeline.append(Timed(time.time(), operation, seconds, True))
 
-    def fail(self, operation: str, reason: str) -> None:
+    def fail(self, operation: str, reason: str, seconds: float = 0.0) -> None:
         """Record one failed operation."""
         with self._lock:
             self.failures.setdefault(operation, []).append(reason)
+            self.timeline.append(Timed(time.time(), operation, seconds, False))
+
+    def iteration(self, seconds: float, ok: bool) -> None:
+        """Record one whole lifecycle (Rally's iteration)."""
+        with self._lock:
+            self.iterations.append(Timed(time.time(), "iteration", seconds, ok))
 
     def failure_count(self) -> int:
         """Failed operations of every kind."""

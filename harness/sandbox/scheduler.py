@@ -64,6 +64,11 @@ class Scheduler:
             self._hosts = hosts
             self._refreshed = time.monotonic()
 
+    def refresh_if_stale(self) -> None:
+        """Re-read the hosts when the last reading is older than the refresh interval."""
+        if time.monotonic() - self._refreshed > self.refresh_interval:
+            self.refresh()
+
     def is_up(self, state: HostState) -> bool:
         """A host is up when its service beat within service_down_time and is enabled."""
         if state.disabled or state.heartbeat_at is None:
@@ -78,8 +83,7 @@ class Scheduler:
     def select_destination(self, instance_uuid: str, wants: Resources,
                            exclude: frozenset[str] = frozenset()) -> str:
         """Claim room for an instance on the live host with most free memory; return the host."""
-        if time.monotonic() - self._refreshed > self.refresh_interval:
-            self.refresh()
+        self.refresh_if_stale()
         with self._lock:
             candidates = [(self.free(s).memory_mb, random.random(), s.host)
                           for s in self._hosts.values()

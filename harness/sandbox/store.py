@@ -16,10 +16,14 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from harness.errors import InfrastructureError
+from harness.sandbox.db_retry import retry_on_deadlock
 from harness.sandbox.schema import compute_nodes, instances, metadata, services
 
 INSTANCE_FIELDS = frozenset(c.name for c in instances.columns)
@@ -78,6 +82,16 @@ def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
+def upsert(dialect: str, table: Table, row: dict[str, Any], key: list[str],
+           values: dict[str, Any]) -> Any:
+    """INSERT row, or UPDATE values where a row with the same key exists, in one statement."""
+    if dialect == "mysql":
+        return mysql_insert(table).values(**row).on_duplicate_key_update(**values)
+    dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (dialect_insert(table).values(**row)
+            .on_conflict_do_update(index_elements=key, set_=values))
+
+
 def _task_state_in(expected: Iterable[str | None]) -> Any:
     """A WHERE clause: task_state is one of the expected values (None meaning NULL)."""
     values = list(expected)
@@ -94,6 +108,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    @retry_on_deadlock
     def create_instance(self, row: dict[str, Any]) -> None:
         """Insert a new instance row."""
         with self.engine.begin() as conn:
@@ -107,6 +122,7 @@ class Store:
             raise InstanceNotFound(f"instance {uuid} not found")
         return dict(row)
 
+    @retry_on_deadlock
     def save_instance(self, uuid: str, changes: dict[str, Any],
                       expected_task_state: Iterable[str | None] | None = None) -> dict[str, Any]:
         """Apply changed fields unless task_state is not an expected one; returns the row."""
@@ -151,19 +167,16 @@ class Store:
         """Create or update a host's resource record."""
         self._upsert(compute_nodes, {"host": host}, values)
 
+    @retry_on_deadlock
     def _upsert(self, table: Table, key: dict[str, Any], values: dict[str, Any],
                 **on_insert: Any) -> None:
-        """Update the row with this key, or insert it (a racing insert falls back to update)."""
+        """Update the row with this key, or insert it: one statement where the database has
+        one (INSERT ... ON DUPLICATE KEY UPDATE, ON CONFLICT DO UPDATE), which a burst of first
+        reports deadlocks on far less than an update, a savepoint and an insert."""
         values = {**values, "updated_at": utcnow()}
-        where = [table.c[name] == value for name, value in key.items()]
+        row = {**key, **values, **on_insert}
         with self.engine.begin() as conn:
-            if conn.execute(update(table).where(*where).values(**values)).rowcount:
-                return
-            try:
-                with conn.begin_nested():
-                    conn.execute(insert(table).values(**key, **values, **on_insert))
-            except IntegrityError:
-                conn.execute(update(table).where(*where).values(**values))
+            conn.execute(upsert(self.engine.dialect.name, table, row, list(key), values))
 
     def compute_hosts(self) -> list[dict[str, Any]]:
         """Every compute node with its service's last heartbeat and disabled flag."""

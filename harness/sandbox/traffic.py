@@ -109,12 +109,15 @@ class TrafficGenerator:
     def lifecycle(self) -> None:
         """One instance from build to delete; after a failed step only the delete is tried."""
         created: list[str] = []
+        begin, worked = time.monotonic(), False
         try:
-            ok = self._timed("build", lambda: self._build(created))
+            ok = worked = self._timed("build", lambda: self._build(created))
             for name in self.steps[1:]:
                 if created and (ok or name == "delete"):
                     ok = self._timed(name, functools.partial(self._operate, name, created[0]))
+                    worked = worked and ok
         finally:
+            self.book.iteration(time.monotonic() - begin, worked)
             if created:
                 self.board.forget(created[0])
             with self._lock:
@@ -140,10 +143,10 @@ class TrafficGenerator:
         try:
             operation()
         except (OperationFailed, WaitTimeout) as error:
-            self.book.fail(name, str(error))
+            self.book.fail(name, str(error), time.monotonic() - start)
             return False
         except Exception as error:
-            self.book.fail(name, f"{type(error).__name__}: {error}")
+            self.book.fail(name, f"{type(error).__name__}: {error}", time.monotonic() - start)
             return False
         self.book.add(name, time.monotonic() - start)
         return True

@@ -21,7 +21,7 @@ def new_session_id() -> str:
 class Resource:
     """One thing a session created: its kind picks the cleaner; data says which one."""
 
-    kind: str  # shard | queue | vhost | lease | vault_role | rabbit_user | firehose | directory
+    kind: str  # shard | queue | vhost | lease | vault_role | firehose | directory | process ...
     data: dict[str, Any]
 
     def key(self) -> tuple[str, str]:
@@ -34,7 +34,7 @@ class Session:
     """One run's identity, owner, state, and everything it must tear down."""
 
     id: str
-    kind: Literal["shard", "shadow"]
+    kind: Literal["shard", "shadow", "scale"]
     cloud: str
     cloud_config: str | None = None
     state: State = "starting"

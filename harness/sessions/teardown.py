@@ -64,7 +64,7 @@ def _end_creds_session(resource: Resource, clients: CloudClients) -> None:
         creds_teardown(state, clients.cloud, clients.vault)
 
 
-def _stop_keeper(resource: Resource, clients: CloudClients) -> None:
+def _stop_process(resource: Resource, clients: CloudClients) -> None:
     pid, _, started = resource.data["ref"].partition(":")
     if start_time(int(pid)) == started:
         terminate(int(pid), grace=5)
@@ -80,12 +80,13 @@ CLEANERS: dict[str, Cleaner] = {
     "vault_role": _delete_vault_role,
     "directory": _remove_directory,
     "creds_session": _end_creds_session,
-    "keeper": _stop_keeper,
+    "keeper": _stop_process,
+    "process": _stop_process,
 }
 
 
 CONSUMED_QUEUES = "consumed_queues"  # {vhost, user, before, work_queue}: named at teardown
-RUNNING_KINDS = ("keeper", "shard")
+RUNNING_KINDS = ("keeper", "process", "shard")
 CLEAN_ATTEMPTS = 2
 RETRY_PAUSE = 1.0  # stopped first, so nothing redeclares what we remove
 

@@ -143,7 +143,7 @@ class EmbeddedExperiment:
         last: tuple[int, ...] = ()
         while time.monotonic() < deadline:
             relayed = relay.counters["relayed"]
-            handled = [processed(s.servers.counters()) for s in shadows]
+            handled = [processed(s.counters()) for s in shadows]
             seen = (relayed, *(sum(tap.counters.values()) for tap in taps))
             if seen == last and all(h >= relayed for h in handled):
                 return

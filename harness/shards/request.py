@@ -19,3 +19,5 @@ class ShardUp:
     memory_limit: str | None = None
     cpus: float | None = None
     ready_timeout: float = 60.0
+    per_process: int = 1  # >1: each process serves hosts HOST-0 ... HOST-(per_process-1)
+    hollow_args: tuple[str, ...] = ()  # more options for `harness hollow run`

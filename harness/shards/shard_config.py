@@ -38,6 +38,13 @@ def amqp_url(transport_url: str) -> str:
 
 def write_shard_conf(directory: Path, cloud: Cloud, endpoints: dict[str, str]) -> Path:
     """Write the non-secret half of a shard's configuration next to its bundle."""
+    path = directory / SHARD_CONF
+    write_text(path, shard_conf_text(cloud, endpoints), mode=0o600)
+    return path
+
+
+def shard_conf_text(cloud: Cloud, endpoints: dict[str, str]) -> str:
+    """The non-secret half of a shard's configuration: exchange, endpoints, version caps."""
     parser = configparser.ConfigParser(interpolation=None)
     parser["DEFAULT"] = {"control_exchange": cloud.bus.control_exchange}
     parser["harness_endpoints"] = dict(endpoints)
@@ -49,9 +56,7 @@ def write_shard_conf(directory: Path, cloud: Cloud, endpoints: dict[str, str]) -
             k: v for k, v in parser[section].items() if k not in parser.defaults()}
         lines += [f"{key} = {value}" for key, value in items.items()]
         lines.append("")
-    path = directory / SHARD_CONF
-    write_text(path, "\n".join(lines), mode=0o600)
-    return path
+    return "\n".join(lines)
 
 
 def read_shard_config(paths: Sequence[Path]) -> ShardConfig:

@@ -37,16 +37,25 @@ def _shard_argv(request: ShardUp, host: str, conf_dir: Path) -> list[str]:
         return shlex.split(request.command)
     base = Path(CREDENTIALS_MOUNT) if request.launcher == "docker" else conf_dir
     args = ["--config-file", str(base / "credentials.conf"), "--config-file",
-            str(base / "shard.conf"), "--host", host]
+            str(base / "shard.conf"), "--host", host, *request.hollow_args]
+    if request.per_process > 1:
+        args += ["--count", str(request.per_process)]
     if request.launcher == "docker":
         return args  # the hollow image's entrypoint is `harness hollow run`
     return [sys.executable, "-m", "harness", "hollow", "run", *args]
 
 
-def _checks(cloud: Cloud, request: ShardUp, host: str,
+def served_hosts(request: ShardUp, host: str) -> list[str]:
+    """The hosts one launched shard process serves: itself, or HOST-0 ... when it carries many."""
+    return shard_hosts(host, request.per_process) if request.per_process > 1 else [host]
+
+
+def _checks(cloud: Cloud, request: ShardUp, process_host: str,
             bundle: Path) -> dict[str, Callable[[], bool]]:
     """What must hold before a shard counts as ready, by name (the queue asked as the shard's
-    own broker user, which may use its vhost even when that is a shadow vhost)."""
+    own broker user, which may use its vhost even when that is a shadow vhost); a process of
+    many shards is ready when its last one is, as it registers them in order."""
+    host = served_hosts(request, process_host)[-1]
     queue, shard_url = f"{COMPUTE_TOPIC}.{host}", read_shard_config([bundle]).bus_url
     checks = {f"a consumer on {queue}": lambda: consumers(shard_url, queue) > 0}
     if request.mode == "production" and not request.command:
@@ -92,7 +101,7 @@ def shard_up(request: ShardUp, store: SessionStore | None = None,
     clients = CloudClients(cloud)
     hosts = shard_hosts(request.host, request.count)
     if request.mode == "production" and not request.force:
-        _refuse_taken_hosts(cloud, hosts)
+        _refuse_taken_hosts(cloud, [h for p in hosts for h in served_hosts(request, p)])
     endpoints = service_endpoints(cloud) if not request.command else dict(cloud.endpoints)
     owner = owner or os.getpid()
     session = Session(new_session_id(), "shard", cloud.name, request.cloud_config,
@@ -121,7 +130,8 @@ def _wire(request: ShardUp, store: SessionStore, session: Session, cloud: Cloud,
         vhosts: dict[str, str] = {}
         for host in hosts:
             delivery = creds.issue(host, request.mode,  # type: ignore[arg-type]
-                                   seen_as=launcher.credentials_path)
+                                   seen_as=launcher.credentials_path,
+                                   numbered=request.per_process > 1)
             assert delivery.conf_path is not None
             conf_dir = delivery.conf_path.parent
             bundles[host] = delivery.conf_path
@@ -131,8 +141,8 @@ def _wire(request: ShardUp, store: SessionStore, session: Session, cloud: Cloud,
                               store.root / session.id, image=request.image,
                               credentials_dir=conf_dir, memory_limit=request.memory_limit,
                               cpus=request.cpus)
-            _track_queues(store, session, vhosts[host], host, delivery.conf_path,
-                          before.get(vhosts[host], set()))
+            _track_queues(store, session, vhosts[host], served_hosts(request, host)[0],
+                          delivery.conf_path, before.get(vhosts[host], set()))
             handles[host] = launcher.launch(spec)
             store.track(session, Resource("shard", handles[host].to_dict()))
         for host, handle in handles.items():

@@ -41,7 +41,7 @@ def test_session_mirrors_compares_and_tears_down(
 
     harness(shard_cloud, "shadow", "stop", session)
     # Production did all its own work: every operation was handled by it, none by a shadow.
-    assert shards.servers.counters()["handled"] >= 30
+    assert shards.counters()["handled"] >= 30
     assert not [v for v in rabbit_admin.vhosts() if v.startswith(f"shadow.{session}.")]
     assert not [q["name"] for q in rabbit_admin.queues(rabbit_vhost)
                 if q["name"].startswith(("harness.mirror", "harness.tap"))]
@@ -114,7 +114,7 @@ def test_hostile_candidate_leaves_production_untouched(
                    "--candidate", f"cmd:{sys.executable} {script} {rabbit_vhost} {HOST}",
                    "--json")
     session = json.loads(done.stdout)["session"]
-    handled_before = shards.servers.counters().get("handled", 0)
+    handled_before = shards.counters().get("handled", 0)
     traffic = sandbox.traffic(timeout=30)
     traffic.run(5, rate=5)
     from harness.bus import RPCClient, Target, Transport
@@ -133,7 +133,7 @@ def test_hostile_candidate_leaves_production_untouched(
     harness(shard_cloud, "shadow", "stop", session)
 
     assert traffic.book.failures == {}
-    assert shards.servers.counters().get("handled", 0) - handled_before >= 15
+    assert shards.counters().get("handled", 0) - handled_before >= 15
     with sandbox.store.engine.connect() as conn:
         from sqlalchemy import text
 

@@ -47,3 +47,12 @@ def test_shadow_owns_its_vhost_and_names_no_other() -> None:
     grant = shadow_permissions("shadow.s1.cmp-1")
     assert list(grant.as_role_entry()) == ["shadow.s1.cmp-1"]
     assert grant.configure == grant.write == grant.read == ".*"
+
+
+def test_a_process_of_many_shards_reaches_its_numbered_hosts_only() -> None:
+    numbered = production_permissions("/", "scale-ab-0f", "nova", numbered=True)
+    for name in ("compute.scale-ab-0f-0", "compute.scale-ab-0f-249"):
+        assert allowed(numbered.read, name) and allowed(numbered.configure, name)
+    for name in ("compute.scale-ab-0f", "compute.scale-ab-0f-x", "compute.scale-ab-0f-1-2",
+                 "compute.scale-ab-0r-1"):
+        assert not allowed(numbered.read, name), name
