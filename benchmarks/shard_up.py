@@ -43,7 +43,7 @@ from harness.dev.services.openbao import ADDRESS as VAULT_ADDRESS
 from harness.dev.services.openbao import root_token_file
 from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER, local_management
 from harness.images import build_hollow_image
-from harness.launchers.docker import CREDENTIALS_MOUNT
+from harness.launchers.base import CREDENTIALS_MOUNT
 from harness.sandbox.cloud import SandboxCloud
 from harness.shards.readiness import consumers, reported_in
 from harness.shards.shard_config import write_shard_conf
