@@ -56,6 +56,12 @@ class ShardHandle:
         """Read a handle back from the session state file."""
         return cls(**data)
 
+    def runs_as(self) -> str:
+        """The identity the shard runs as, for `shard up` and `shadow start` to print."""
+        if self.uid is None:
+            return "an identity of its launcher's choosing (not confined by this harness)"
+        return f"uid {self.uid} gid {self.uid}, no capabilities, no_new_privs"
+
 
 class Launcher(ABC):
     """Runs shards one way; every method works from a handle alone, so restarts are safe."""

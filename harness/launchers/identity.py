@@ -33,10 +33,6 @@ class ShardIdentity:
         """A group of its own, numbered as the uid."""
         return self.uid
 
-    def describe(self) -> str:
-        """How `shard up` and `shadow start` name it."""
-        return f"uid {self.uid} gid {self.gid} (unprivileged, no capabilities)"
-
 
 def _claims_dir() -> Path:
     CLAIMS_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
