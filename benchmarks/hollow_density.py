@@ -19,7 +19,7 @@ from typing import Any
 
 import psutil
 
-from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER, local_management
+from harness.dev.services.rabbitmq import local_amqp_url, local_management, local_user
 from harness.hollow.shard_set import ShardOptions, ShardSet, shard_hosts
 from harness.sandbox.cloud import SandboxCloud
 from harness.tables import format_table
@@ -49,8 +49,8 @@ def measure(count: int, builds: int) -> dict[str, Any]:
     admin = local_management()
     vhost = f"bench.hollow.{uuid.uuid4().hex[:8]}"
     admin.create_vhost(vhost)
-    admin.set_permissions(vhost, LOCAL_USER)
-    url = f"amqp://{LOCAL_USER}:{LOCAL_PASSWORD}@127.0.0.1:5672/{vhost}"
+    admin.set_permissions(vhost, local_user())
+    url = local_amqp_url(vhost)
     with tempfile.TemporaryDirectory() as scratch:
         sandbox = SandboxCloud(url, "nova", f"sqlite:///{Path(scratch) / 'bench.sqlite'}")
         sandbox.start()

@@ -25,7 +25,7 @@ from typing import Any
 import psutil
 import pymysql
 
-from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER, local_management
+from harness.dev.services.rabbitmq import local_amqp_url, local_management, local_user
 from harness.hollow.shard_set import ShardOptions, ShardSet, shard_hosts
 from harness.sandbox.cloud import SandboxCloud, SandboxOptions
 from harness.scale.cpu import CpuMeter, database_server_pids
@@ -86,10 +86,10 @@ def main() -> None:
     admin = local_management()
     vhost, database = f"bench.ceiling.{uuid.uuid4().hex[:8]}", f"bench_{uuid.uuid4().hex[:8]}"
     admin.create_vhost(vhost)
-    admin.set_permissions(vhost, LOCAL_USER)
+    admin.set_permissions(vhost, local_user())
     server = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
     server.cursor().execute(f"CREATE DATABASE `{database}`")
-    url = f"amqp://{LOCAL_USER}:{LOCAL_PASSWORD}@127.0.0.1:5672/{vhost}"
+    url = local_amqp_url(vhost)
     sandbox = SandboxCloud(url, "nova", f"mysql+pymysql://root@127.0.0.1:3306/{database}",
                            options=SandboxOptions(workers=32))
     children: list[tuple[Any, Any]] = []  # (spawned process, its pipe)

@@ -16,7 +16,7 @@ import kombu
 
 from harness.bus import envelope
 from harness.bus.messages import request
-from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER, local_management
+from harness.dev.services.rabbitmq import local_amqp_url, local_management, local_user
 from harness.sandbox.compute_api import instance_primitive
 from harness.shadow.host_load import STAT, counters_of
 
@@ -29,7 +29,7 @@ CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 
 def url_for(vhost: str) -> str:
     """The local administrator's AMQP URL for a vhost."""
-    return f"amqp://{LOCAL_USER}:{LOCAL_PASSWORD}@127.0.0.1:5672/{vhost}"
+    return local_amqp_url(vhost)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -47,7 +47,7 @@ def throwaway_vhosts(*roles: str) -> Iterator[dict[str, str]]:
         for role in roles:
             made[role] = f"bench.{run}.{role}"
             admin.create_vhost(made[role])
-            admin.set_permissions(made[role], LOCAL_USER)
+            admin.set_permissions(made[role], local_user())
         yield made
     finally:
         for vhost in made.values():

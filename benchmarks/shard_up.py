@@ -41,9 +41,9 @@ from harness.config import Cloud, load_cloud
 from harness.creds.targets import SUFFIX_VARIABLE, bootstrap_plan
 from harness.dev.services.openbao import ADDRESS as VAULT_ADDRESS
 from harness.dev.services.openbao import root_token_file
-from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER, local_management
+from harness.dev.services.rabbitmq import local_amqp_url, local_bus, local_management, local_user
 from harness.images import build_hollow_image
-from harness.launchers.docker import CREDENTIALS_MOUNT
+from harness.launchers.base import CREDENTIALS_MOUNT
 from harness.sandbox.cloud import SandboxCloud
 from harness.shards.readiness import consumers, reported_in
 from harness.shards.shard_config import write_shard_conf
@@ -69,16 +69,14 @@ def throwaway_cloud(scratch: Path) -> Iterator[Cloud]:
     with ExitStack() as undo:
         admin.create_vhost(vhost)
         undo.callback(admin.delete_vhost, vhost)
-        admin.set_permissions(vhost, LOCAL_USER)
+        admin.set_permissions(vhost, local_user())
         db = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
         undo.callback(db.close)
         with db.cursor() as cur:
             cur.execute(f"CREATE DATABASE `{database}`")
         undo.callback(lambda: db.cursor().execute(f"DROP DATABASE IF EXISTS `{database}`"))
         config = {"clouds": {name: {
-            "bus": {"url": f"amqp://{LOCAL_USER}@127.0.0.1:5672/{vhost}",
-                    "password": {"vault": "secret/shadow-harness/local/bus#password"},
-                    "control_exchange": "nova", "management_url": "http://127.0.0.1:15672/"},
+            "bus": local_bus(vhost),
             "vault": {"address": VAULT_ADDRESS,
                       "auth": {"method": "token", "token_file": str(token_file)},
                       "lease_ttl": 60, "max_lease_ttl": 300},
@@ -118,7 +116,7 @@ def timed_shard_up(cloud: Cloud, host: str, image: str | None, agent: bool = Fal
 
 def admin_url(vhost: str) -> str:
     """The broker administrator's AMQP URL for the benchmark's vhost."""
-    return f"amqp://{LOCAL_USER}:{LOCAL_PASSWORD}@127.0.0.1:5672/{vhost}"
+    return local_amqp_url(vhost)
 
 
 def wait_until_ready(cloud: Cloud, vhost: str, host: str, started: float) -> float:

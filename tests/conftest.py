@@ -22,7 +22,7 @@ from harness.config import Cloud, load_cloud
 from harness.creds.targets import SUFFIX_VARIABLE
 from harness.dev.services.openbao import ADDRESS as VAULT_ADDRESS
 from harness.dev.services.openbao import root_token_file
-from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER, local_management
+from harness.dev.services.rabbitmq import local_amqp_url, local_management, local_user
 from harness.images import build_hollow_image
 from harness.system.base_image import base_image_tag
 from harness.system.containers import docker_client
@@ -63,7 +63,7 @@ def rabbit_vhost(rabbit_admin: ManagementClient) -> Iterator[str]:
     """A fresh vhost the administrator may use, deleted after the test."""
     vhost = unique("test").replace("_", ".")
     rabbit_admin.create_vhost(vhost)
-    rabbit_admin.set_permissions(vhost, LOCAL_USER)
+    rabbit_admin.set_permissions(vhost, local_user())
     yield vhost
     rabbit_admin.delete_vhost(vhost)
 
@@ -71,7 +71,7 @@ def rabbit_vhost(rabbit_admin: ManagementClient) -> Iterator[str]:
 @pytest.fixture
 def amqp_url(rabbit_vhost: str) -> str:
     """An administrator's AMQP URL for the test's own vhost."""
-    return f"amqp://{LOCAL_USER}:{LOCAL_PASSWORD}@127.0.0.1:5672/{rabbit_vhost}"
+    return local_amqp_url(rabbit_vhost)
 
 
 @pytest.fixture

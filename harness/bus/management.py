@@ -82,6 +82,14 @@ class ManagementClient:
         """Delete an exchange (a missing one is fine)."""
         self._call("DELETE", f"exchanges/{quote(vhost, safe='')}/{quote(name, safe='')}")
 
+    def users(self) -> list[str]:
+        """Names of every user."""
+        return [u["name"] for u in self._call("GET", "users") or []]
+
+    def delete_user(self, user: str) -> None:
+        """Delete a user (a missing one is fine)."""
+        self._call("DELETE", f"users/{quote(user, safe='')}")
+
     def tracing(self, vhost: str) -> bool:
         """Whether the firehose (amq.rabbitmq.trace) is on for a vhost."""
         return bool((self._call("GET", f"vhosts/{quote(vhost, safe='')}") or {}).get("tracing"))

@@ -5,8 +5,10 @@ from typing import Any
 import click
 
 from harness.cli.output import emit_json, json_option
-from harness.dev.local_cloud import prepare_local_cloud, seed_local_secrets, write_local_cloud
+from harness.dev.broker_admin import ensure_admin, retire_user
+from harness.dev.local_cloud import prepare_local_cloud, write_local_cloud
 from harness.dev.services import all_services
+from harness.dev.services.rabbitmq import WELL_KNOWN_USER, local_management
 from harness.dev.state import DevState
 from harness.exitcodes import ExitCode
 from harness.system.base_image import base_image_tag, ensure_base_image
@@ -58,10 +60,14 @@ def up(no_image: bool, as_json: bool) -> None:
         click.echo("dev up: base image (debootstrap on first run, a minute) ...", err=True)
         tag, built = ensure_base_image(docker_client())
         extra["base_image"] = f"{tag} ({'built' if built else 'cached'})"
-    seed_local_secrets()
+    click.echo("dev up: the harness's own broker administrator ...", err=True)
+    extra["broker_admin"] = ensure_admin()
     extra["clouds_yaml"] = str(write_local_cloud())
     click.echo("dev up: Vault engines, policies and roles for the local cloud ...", err=True)
     extra["vault_bootstrap"] = ", ".join(prepare_local_cloud()) or "already configured"
+    # Last, once everything of the harness uses its own administrator.
+    retired = retire_user(local_management(), WELL_KNOWN_USER)
+    extra[f"broker_{WELL_KNOWN_USER}"] = "deleted" if retired else "not present"
     _print_status(_status_rows(), as_json, extra)
 
 

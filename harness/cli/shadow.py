@@ -18,7 +18,7 @@ from harness.paths import private_dir
 from harness.procinfo import start_time
 from harness.scheduling import give_cpus_back
 from harness.sessions import SessionStore
-from harness.sessions.model import new_session_id
+from harness.sessions.model import new_session_id, shard_handles
 from harness.sessions.teardown import teardown
 from harness.shadow.compare import IgnoreRules
 from harness.shadow.compare.comparison import Thresholds
@@ -101,11 +101,15 @@ def start(ctx: click.Context, cloud_name: str, production_host: str, candidate: 
     driver = spawn([sys.executable, "-m", "harness", "shadow", "run", session_id],
                    root / "driver.log")
     _wait_running(store, session_id, driver, root)
+    handles = shard_handles(store.get(session_id))
     if as_json:
-        emit_json({"session": session_id, "records": str(root)})
-    else:
-        click.echo(f"shadow session {session_id} of {production_host} running; "
-                   f"`harness shadow status {session_id}`, `harness shadow stop {session_id}`")
+        emit_json({"session": session_id, "records": str(root),
+                   "shards": [h.to_dict() for h in handles]})
+        return
+    click.echo(f"shadow session {session_id} of {production_host} running; "
+               f"`harness shadow status {session_id}`, `harness shadow stop {session_id}`")
+    for handle in handles:
+        click.echo(f"  {handle.shard} ({handle.launcher}) runs as {handle.runs_as()}")
 
 
 def _wait_running(store: SessionStore, session_id: str, driver: int, root: Path) -> None:

@@ -112,7 +112,8 @@ def up(ctx: click.Context, cloud_name: str, host: str, mode: str, count: int,
     click.echo(f"session {session.id}: {len(handles)} shard(s) ready in cloud {cloud_name}")
     for handle in handles:
         where = handle.log_path or f"harness shard logs {session.id}"
-        click.echo(f"  {handle.shard} ({handle.launcher}): logs {where}")
+        click.echo(f"  {handle.shard} ({handle.launcher}) runs as {handle.runs_as()}; "
+                   f"logs {where}")
 
 
 def _up_through_agent(request: ShardUp) -> Session | None:

@@ -12,8 +12,12 @@ from harness.errors import ConfigError
 
 
 def bus_user(cloud: Cloud) -> str:
-    """The user name in the cloud's AMQP URL."""
-    return urlsplit(cloud.bus.url).username or "guest"
+    """The user name in the cloud's AMQP URL (never a guessed well-known one)."""
+    user = urlsplit(cloud.bus.url).username
+    if not user:
+        raise ConfigError(f"cloud {cloud.name!r}: field bus.url: name the harness's broker user "
+                          "(amqp://USER@HOST:PORT/VHOST)")
+    return user
 
 
 def bus_password(cloud: Cloud) -> str:

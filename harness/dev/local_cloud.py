@@ -5,15 +5,12 @@ from typing import Any
 
 import yaml
 
-from credentials.client import token_client
-from credentials.kv import write_kv
 from harness.atomic import write_text
 from harness.config.loader import user_config_path
 from harness.dev.services.openbao import ADDRESS as VAULT_ADDRESS
 from harness.dev.services.openbao import root_token_file
-from harness.dev.services.rabbitmq import AMQP_URL, LOCAL_PASSWORD, LOCAL_USER, MANAGEMENT_URL
+from harness.dev.services.rabbitmq import ADMIN_SECRET, AMQP_URL, LOCAL_USER, MANAGEMENT_URL
 
-BUS_SECRET_PATH = "shadow-harness/local/bus"
 LOCAL_CLOUD_NAME = "local"
 LOCAL_DATABASE = "harness_local"
 
@@ -23,7 +20,7 @@ def local_cloud() -> dict[str, Any]:
     return {
         "bus": {
             "url": AMQP_URL.replace("amqp://", f"amqp://{LOCAL_USER}@"),
-            "password": {"vault": f"secret/{BUS_SECRET_PATH}#password"},
+            "password": {"vault": ADMIN_SECRET},
             "control_exchange": "nova",
             "management_url": MANAGEMENT_URL,
         },
@@ -36,13 +33,6 @@ def local_cloud() -> dict[str, Any]:
         "endpoints": {"image": "http://127.0.0.1:19292/", "network": "http://127.0.0.1:19696/"},
         "rpc_version_caps": {"compute": "6.4", "conductor": "3.0"},
     }
-
-
-def seed_local_secrets() -> None:
-    """Keep the local broker's password in the dev OpenBao, where the local cloud points."""
-    token = root_token_file().read_text().strip()
-    client = token_client(VAULT_ADDRESS, token)
-    write_kv(client, "secret", BUS_SECRET_PATH, {"password": LOCAL_PASSWORD})
 
 
 def prepare_local_cloud() -> list[str]:

@@ -14,6 +14,10 @@ LAUNCHERS = {"process": "harness.launchers.process", "docker": "harness.launcher
 SESSION_ENV = "HARNESS_SESSION"
 SHARD_ENV = "HARNESS_SHARD"
 CREDENTIALS_ENV = "HARNESS_CREDENTIALS_DIR"
+# Where a shard, process or container, finds its bundle (read-only) and writes its records.
+CREDENTIALS_MOUNT = "/run/harness/credentials"
+RECORDS_MOUNT = "/run/harness/records"
+SCRATCH = "/tmp"  # a shard's only other writable place, a tmpfs of its own
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class ShardHandle:
     shard: str
     ref: str  # a pid:start-time for processes, a container id for docker
     log_path: str = ""
+    uid: int | None = None  # the unprivileged uid the shard runs as
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the session state file."""
@@ -51,12 +56,18 @@ class ShardHandle:
         """Read a handle back from the session state file."""
         return cls(**data)
 
+    def runs_as(self) -> str:
+        """The identity the shard runs as, for `shard up` and `shadow start` to print."""
+        if self.uid is None:
+            return "an identity of its launcher's choosing (not confined by this harness)"
+        return f"uid {self.uid} gid {self.uid}, no capabilities, no_new_privs"
+
 
 class Launcher(ABC):
     """Runs shards one way; every method works from a handle alone, so restarts are safe."""
 
     name: str
-    credentials_path: Path | None = None  # where the shard sees its bundle; None: where it is
+    credentials_path = Path(CREDENTIALS_MOUNT)  # where the shard sees its bundle
 
     @abstractmethod
     def launch(self, spec: LaunchSpec) -> ShardHandle:

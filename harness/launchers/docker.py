@@ -1,13 +1,17 @@
-"""The docker launcher: host networking, labels naming session and shard, credentials mounted ro."""
+"""The docker launcher: host networking, labels naming session and shard, credentials mounted ro,
+hardened: the shard's own unprivileged uid, no capabilities, a read-only root."""
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from harness.errors import InfrastructureError, UsageError
+from harness.launchers import identity
 from harness.launchers.base import (
     CREDENTIALS_ENV,
+    CREDENTIALS_MOUNT,
+    RECORDS_MOUNT,
+    SCRATCH,
     SESSION_ENV,
     SHARD_ENV,
     Launcher,
@@ -18,9 +22,9 @@ from harness.system.containers import docker_client, engine_address
 
 SESSION_LABEL = "harness.session"
 SHARD_LABEL = "harness.shard"
-CREDENTIALS_MOUNT = "/run/harness/credentials"
-RECORDS_MOUNT = "/run/harness/records"
 IDLE_WEIGHT = 3  # the kernel's CPU weight for a SCHED_IDLE task (a nice-0 task's is 1024)
+PIDS_LIMIT = 512  # processes and threads of one container
+SCRATCH_TMPFS = "rw,nosuid,nodev,size=256m,mode=1777"
 
 
 def engine_client() -> Any:
@@ -46,41 +50,57 @@ def cpu_shares() -> int | None:
     return max(2, round(1024 / 1.25**niceness)) if niceness > 0 else None
 
 
+def _container_uid(container: Any) -> int | None:
+    """The numeric uid a container runs as, None for an image's default user."""
+    user = str(container.attrs.get("Config", {}).get("User") or "").partition(":")[0]
+    return int(user) if user.isdigit() else None
+
+
 class DockerLauncher(Launcher):
     """Runs a shard as a container on the host's network (never a bridge)."""
 
     name = "docker"
-    credentials_path = Path(CREDENTIALS_MOUNT)
 
     def launch(self, spec: LaunchSpec) -> ShardHandle:
-        """Run the image detached with labels, limits and the credentials directory read-only."""
-        import docker.errors
-
+        """Run the image detached with labels and limits, as the shard's own uid, with the
+        credentials directory read-only and only /tmp and the records directory writable."""
         if not spec.image:
             raise UsageError("the docker launcher needs an image (--image)")
         client = engine_client()
-        env = {**spec.env, SESSION_ENV: spec.session, SHARD_ENV: spec.shard}
+        with identity.claimed_for(spec.credentials_dir, spec.writable_dir) as shard_id:
+            container = self._create(client, spec, shard_id)
+            container.start()
+            container.reload()
+            identity.hold(shard_id, int(container.attrs["State"]["Pid"]) or os.getpid())
+        return ShardHandle(self.name, spec.session, spec.shard, container.id, "", shard_id.uid)
+
+    @staticmethod
+    def _create(client: Any, spec: LaunchSpec, shard_id: identity.ShardIdentity) -> Any:
+        """Create (never run: run would pull a missing image from a registry) the container."""
+        import docker.errors
+
+        env = {**spec.env, SESSION_ENV: spec.session, SHARD_ENV: spec.shard, "HOME": SCRATCH}
         volumes = {}
         if spec.credentials_dir:
             env[CREDENTIALS_ENV] = CREDENTIALS_MOUNT
             volumes[str(spec.credentials_dir)] = {"bind": CREDENTIALS_MOUNT, "mode": "ro"}
         if spec.writable_dir:
             volumes[str(spec.writable_dir)] = {"bind": RECORDS_MOUNT, "mode": "rw"}
-        try:  # create + start, never run: run would pull a missing image from a registry
-            container = client.containers.create(
+        try:
+            return client.containers.create(
                 spec.image, spec.argv or None, network_mode="host",
                 name=f"harness-{spec.session}-{spec.shard}",
                 labels={SESSION_LABEL: spec.session, SHARD_LABEL: spec.shard},
                 environment=env, volumes=volumes, mem_limit=spec.memory_limit,
                 nano_cpus=int(spec.cpus * 1e9) if spec.cpus else None, cpu_shares=cpu_shares(),
-                stop_signal="SIGTERM",
+                stop_signal="SIGTERM", user=f"{shard_id.uid}:{shard_id.gid}", group_add=[],
+                cap_drop=["ALL"], security_opt=["no-new-privileges:true"], read_only=True,
+                tmpfs={SCRATCH: SCRATCH_TMPFS}, pids_limit=PIDS_LIMIT,
             )
         except docker.errors.ImageNotFound:
             raise UsageError(
                 f"image {spec.image!r} not found; build it with 'harness image build'"
             ) from None
-        container.start()
-        return ShardHandle(self.name, spec.session, spec.shard, container.id)
 
     def _container(self, handle: ShardHandle) -> Any:
         import docker.errors
@@ -98,11 +118,11 @@ class DockerLauncher(Launcher):
     def stop(self, handle: ShardHandle, grace: float = 10) -> None:
         """docker stop (SIGTERM, then SIGKILL after grace) and remove the container."""
         container = self._container(handle)
-        if container is None:
-            return
-        if container.status == "running":
-            container.stop(timeout=int(grace))
-        container.remove(force=True)
+        if container is not None:
+            if container.status == "running":
+                container.stop(timeout=int(grace))
+            container.remove(force=True)
+        identity.release(handle.uid)
 
     def logs(self, handle: ShardHandle, follow: bool = False) -> Iterator[str]:
         """The container's output; with follow, streamed until it exits."""
@@ -124,7 +144,7 @@ class DockerLauncher(Launcher):
         """Every container, running or not, that carries a harness session label."""
         containers = engine_client().containers.list(all=True, filters={"label": SESSION_LABEL})
         return [ShardHandle(self.name, c.labels[SESSION_LABEL], c.labels.get(SHARD_LABEL, ""),
-                            c.id) for c in containers]
+                            c.id, "", _container_uid(c)) for c in containers]
 
 
 LAUNCHER_CLASS = DockerLauncher

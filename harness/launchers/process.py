@@ -1,4 +1,5 @@
-"""The process launcher: a shard as a subprocess in its own session, with a scrubbed environment."""
+"""The process launcher: a shard as a subprocess in its own session, with a scrubbed environment,
+confined to an unprivileged uid of its own (see harness.launchers.confine)."""
 
 import contextlib
 import os
@@ -8,19 +9,23 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from harness.launchers import identity
 from harness.launchers.base import (
     CREDENTIALS_ENV,
+    CREDENTIALS_MOUNT,
+    SCRATCH,
     SESSION_ENV,
     SHARD_ENV,
     Launcher,
     LaunchSpec,
     ShardHandle,
 )
+from harness.launchers.confine import confined
 from harness.procinfo import start_time
 from harness.scheduling import follow_idle_launcher
 
 # Only these of the harness's own variables reach a shard: never VAULT_TOKEN or similar.
-PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "VIRTUAL_ENV")
+PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "VIRTUAL_ENV")
 
 
 def _parse_ref(ref: str) -> tuple[int, str]:
@@ -40,24 +45,27 @@ class ProcessLauncher(Launcher):
     name = "process"
 
     def launch(self, spec: LaunchSpec) -> ShardHandle:
-        """Start argv detached, output to <log_dir>/<shard>.log, marked with its session."""
+        """Start argv detached and confined, output to <log_dir>/<shard>.log, marked with its
+        session; its bundle and records directory become its uid's own."""
         spec.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         log_path = spec.log_dir / f"{spec.shard}.log"
         env = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
         env.update(spec.env)
-        env[SESSION_ENV] = spec.session
-        env[SHARD_ENV] = spec.shard
+        env.update({SESSION_ENV: spec.session, SHARD_ENV: spec.shard, "HOME": SCRATCH})
         if spec.credentials_dir:
-            env[CREDENTIALS_ENV] = str(spec.credentials_dir)
-        with log_path.open("ab") as log:
-            child = subprocess.Popen(
-                spec.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=env, start_new_session=True, close_fds=True,
-            )
+            env[CREDENTIALS_ENV] = CREDENTIALS_MOUNT
+        with identity.claimed_for(spec.credentials_dir, spec.writable_dir) as shard_id:
+            argv = confined(spec.argv, shard_id, spec.credentials_dir, spec.writable_dir)
+            with log_path.open("ab") as log:
+                child = subprocess.Popen(
+                    argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    env=env, start_new_session=True, close_fds=True,
+                )
+            identity.hold(shard_id, child.pid)
         follow_idle_launcher(child.pid)
         started = start_time(child.pid) or ""
         return ShardHandle(self.name, spec.session, spec.shard, f"{child.pid}:{started}",
-                           str(log_path))
+                           str(log_path), shard_id.uid)
 
     def alive(self, handle: ShardHandle) -> bool:
         """Alive when the pid exists, is no zombie, and started when we started it."""
@@ -68,16 +76,16 @@ class ProcessLauncher(Launcher):
     def stop(self, handle: ShardHandle, grace: float = 10) -> None:
         """SIGTERM the shard's process group, then SIGKILL after the grace period."""
         pid, _ = _parse_ref(handle.ref)
-        if not self.alive(handle):
-            return
-        self._signal_group(pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and self.alive(handle):
-            time.sleep(0.05)
         if self.alive(handle):
-            self._signal_group(pid, signal.SIGKILL)
-            while self.alive(handle):
-                time.sleep(0.02)
+            self._signal_group(pid, signal.SIGTERM)
+            deadline = time.monotonic() + grace
+            while time.monotonic() < deadline and self.alive(handle):
+                time.sleep(0.05)
+            if self.alive(handle):
+                self._signal_group(pid, signal.SIGKILL)
+                while self.alive(handle):
+                    time.sleep(0.02)
+        identity.release(handle.uid)
 
     @staticmethod
     def _signal_group(pid: int, sig: signal.Signals) -> None:
@@ -114,7 +122,8 @@ class ProcessLauncher(Launcher):
                 started = start_time(int(entry.name))
                 if started:
                     found.append(ShardHandle(self.name, marks[SESSION_ENV], marks[SHARD_ENV],
-                                             f"{entry.name}:{started}"))
+                                             f"{entry.name}:{started}", "",
+                                             identity.uid_of(int(entry.name))))
         return found
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from harness.errors import UsageError
 from harness.launchers import LaunchSpec
-from harness.launchers.docker import CREDENTIALS_MOUNT, RECORDS_MOUNT
+from harness.launchers.base import CREDENTIALS_MOUNT, RECORDS_MOUNT
 from harness.shadow.candidates import CHANGES
 
 HOLLOW = "hollow"
@@ -43,21 +43,21 @@ class ShardSource:
 
     def spec(self, session: str, role: str, host: str, conf_dir: Path, records: Path,
              log_dir: Path) -> LaunchSpec:
-        """The launch spec of a shadow shard on the production host's name, in shadow mode."""
-        env = {"HARNESS_MODE": "shadow", "HARNESS_SIDE": role, "HARNESS_RECORDS": str(records)}
+        """The launch spec of a shadow shard on the production host's name, in shadow mode; it
+        finds its bundle and records directory where either launcher mounts them."""
+        env = {"HARNESS_MODE": "shadow", "HARNESS_SIDE": role, "HARNESS_RECORDS": RECORDS_MOUNT}
         if self.kind == "command":
             return LaunchSpec(session, role, shlex.split(self.value), log_dir, env=env,
-                              credentials_dir=conf_dir)
-        base = Path(CREDENTIALS_MOUNT) if self.kind == "image" else conf_dir
-        out = Path(RECORDS_MOUNT) if self.kind == "image" else records
+                              credentials_dir=conf_dir, writable_dir=records)
+        base = Path(CREDENTIALS_MOUNT)
         args = ["--config-file", str(base / "credentials.conf"), "--config-file",
                 str(base / "shard.conf"), "--host", host, "--mode", "shadow",
-                "--effects-dir", str(out), "--side", role, "--session", session]
+                "--effects-dir", RECORDS_MOUNT, "--side", role, "--session", session]
         if self.value and self.kind == "hollow":
             args += ["--change", self.value]
         if self.kind == "image":
-            env["HARNESS_RECORDS"] = RECORDS_MOUNT
             return LaunchSpec(session, role, args, log_dir, image=self.value, env=env,
                               credentials_dir=conf_dir, writable_dir=records)
         return LaunchSpec(session, role, [sys.executable, "-m", "harness", "hollow", "run",
-                                          *args], log_dir, env=env, credentials_dir=conf_dir)
+                                          *args], log_dir, env=env, credentials_dir=conf_dir,
+                          writable_dir=records)

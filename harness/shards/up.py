@@ -17,7 +17,7 @@ from harness.creds.targets import layout_for
 from harness.errors import UsageError
 from harness.hollow.shard_set import shard_hosts
 from harness.launchers import LaunchSpec, ShardHandle, get_launcher
-from harness.launchers.docker import CREDENTIALS_MOUNT
+from harness.launchers.base import CREDENTIALS_MOUNT
 from harness.procinfo import start_time
 from harness.sessions import Resource, Session, SessionStore
 from harness.sessions.model import new_session_id
@@ -31,11 +31,12 @@ log = logging.getLogger(__name__)
 COMPUTE_TOPIC = "compute"
 
 
-def _shard_argv(request: ShardUp, host: str, conf_dir: Path) -> list[str]:
-    """The command line: the user's, or the hollow compute reading its two config files."""
+def _shard_argv(request: ShardUp, host: str) -> list[str]:
+    """The command line: the user's, or the hollow compute reading its two config files where
+    the shard, process or container, finds them."""
     if request.command:
         return shlex.split(request.command)
-    base = Path(CREDENTIALS_MOUNT) if request.launcher == "docker" else conf_dir
+    base = Path(CREDENTIALS_MOUNT)
     args = ["--config-file", str(base / "credentials.conf"), "--config-file",
             str(base / "shard.conf"), "--host", host, *request.hollow_args]
     if request.per_process > 1:
@@ -137,7 +138,7 @@ def _wire(request: ShardUp, store: SessionStore, session: Session, cloud: Cloud,
             bundles[host] = delivery.conf_path
             vhosts[host] = delivery.record.vhost or vhost_of(cloud)
             write_shard_conf(conf_dir, cloud, endpoints)
-            spec = LaunchSpec(session.id, host, _shard_argv(request, host, conf_dir),
+            spec = LaunchSpec(session.id, host, _shard_argv(request, host),
                               store.root / session.id, image=request.image,
                               credentials_dir=conf_dir, memory_limit=request.memory_limit,
                               cpus=request.cpus)

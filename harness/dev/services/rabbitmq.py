@@ -1,17 +1,28 @@
-"""RabbitMQ on 127.0.0.1:5672 with its management API bound to 127.0.0.1:15672."""
+"""RabbitMQ on 127.0.0.1:5672 with its management API bound to 127.0.0.1:15672, administered
+by the harness's own account, whose random password `harness dev up` keeps in the dev OpenBao."""
 
+import contextlib
+import functools
 from typing import Any
+from urllib.parse import quote
 
-import kombu
+import amqp
+import requests
 
+from credentials.client import token_client
+from credentials.errors import CredentialsError
+from credentials.kv import read_kv
 from harness.bus.management import ManagementClient
 from harness.dev.services.base import LocalService, Probe
-from harness.errors import HarnessError
+from harness.dev.services.openbao import ADDRESS as VAULT_ADDRESS
+from harness.dev.services.openbao import root_token_file
+from harness.errors import ConfigError
 from harness.system.process import ensure_binary, run, wait_until
 
-# RabbitMQ's own default account, which only accepts loopback connections.
-LOCAL_USER = "guest"
-LOCAL_PASSWORD = "guest"
+LOCAL_USER = "shadow-harness-admin"  # the harness's administrator; never RabbitMQ's guest
+ADMIN_SECRET_PATH = "shadow-harness/local/bus-admin"  # in the dev OpenBao's `secret` KV
+ADMIN_SECRET = f"secret/{ADMIN_SECRET_PATH}#password"  # as a cloud's bus.password names it
+WELL_KNOWN_USER = "guest"  # RabbitMQ's default account, which dev up takes out of use
 AMQP_URL = "amqp://127.0.0.1:5672/"
 MANAGEMENT_URL = "http://127.0.0.1:15672/"
 MANAGEMENT_ON_LOOPBACK = (
@@ -19,9 +30,58 @@ MANAGEMENT_ON_LOOPBACK = (
 )
 
 
+def stored_password(secret_path: str = ADMIN_SECRET_PATH) -> str | None:
+    """The administrator's password as the dev OpenBao keeps it; None before dev up made it."""
+    try:
+        client = token_client(VAULT_ADDRESS, root_token_file().read_text().strip())
+        password = read_kv(client, "secret", secret_path).get("password")
+    except (OSError, CredentialsError):
+        return None
+    return str(password) if password else None
+
+
+@functools.lru_cache(maxsize=1)
+def _local_admin() -> tuple[str, str, dict[str, str]]:
+    """User, password and password reference of the broker administrator the `local` cloud
+    names (what the last `harness dev up` set up), read once per process."""
+    from harness.cloud_clients import bus_password, bus_user
+    from harness.config import load_cloud
+    from harness.dev.local_cloud import LOCAL_CLOUD_NAME
+
+    cloud = load_cloud(LOCAL_CLOUD_NAME)
+    if cloud.bus.password is None:
+        raise ConfigError(f"cloud {LOCAL_CLOUD_NAME!r}: field bus.password: missing; run "
+                          "`harness dev up`")
+    reference = cloud.bus.password.model_dump(exclude_none=True)
+    return bus_user(cloud), bus_password(cloud), reference
+
+
+def local_user() -> str:
+    """The local broker's administrator."""
+    return _local_admin()[0]
+
+
+def local_password() -> str:
+    """The local broker's administrator's password."""
+    return _local_admin()[1]
+
+
+def local_bus(vhost: str) -> dict[str, Any]:
+    """A cloud's `bus` section for a vhost of the local broker, as its administrator, the
+    password by reference."""
+    return {"url": f"amqp://{local_user()}@127.0.0.1:5672/{vhost}",
+            "password": dict(_local_admin()[2]), "control_exchange": "nova",
+            "management_url": MANAGEMENT_URL}
+
+
+def local_amqp_url(vhost: str = "") -> str:
+    """The administrator's AMQP URL for a vhost of the local broker."""
+    return f"amqp://{local_user()}:{quote(local_password(), safe='')}@127.0.0.1:5672/{vhost}"
+
+
 def local_management() -> ManagementClient:
-    """A management client for the local broker's default account."""
-    return ManagementClient(MANAGEMENT_URL, LOCAL_USER, LOCAL_PASSWORD)
+    """A management client for the local broker, as its administrator."""
+    return ManagementClient(MANAGEMENT_URL, local_user(), local_password())
 
 
 class RabbitMQ(LocalService):
@@ -31,20 +91,29 @@ class RabbitMQ(LocalService):
     address = "127.0.0.1:5672"
 
     def _amqp_version(self) -> str | None:
-        """The broker's version from the AMQP handshake, or None when it does not answer."""
+        """The broker's version from the AMQP handshake (sent before any login, so a refused
+        one still tells it), or None when it does not answer."""
+        password = stored_password()
+        user = LOCAL_USER if password else WELL_KNOWN_USER
+        conn = amqp.Connection("127.0.0.1:5672", userid=user, password=password or user,
+                               connect_timeout=3)
         try:
-            with kombu.Connection(AMQP_URL, userid=LOCAL_USER, password=LOCAL_PASSWORD,
-                                  connect_timeout=3) as conn:
-                conn.connect()
-                return str(conn.connection.server_properties.get("version", ""))
-        except (OSError, kombu.exceptions.KombuError) as error:
+            conn.connect()
+        except amqp.exceptions.AccessRefused:
+            pass
+        except (OSError, amqp.exceptions.AMQPError) as error:
             self._last_error = str(error)
             return None
+        finally:
+            with contextlib.suppress(Exception):
+                conn.close()
+        return str((conn.server_properties or {}).get("version", ""))
 
     def _management_answers(self) -> bool:
+        """Any HTTP answer of the API (a refused login too) means it runs."""
         try:
-            local_management().overview()
-        except HarnessError:
+            requests.get(f"{MANAGEMENT_URL}api/overview", timeout=5)
+        except requests.RequestException:
             return False
         return True
 

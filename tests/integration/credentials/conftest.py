@@ -11,7 +11,7 @@ from credentials.layout import VaultLayout
 from harness.config import Cloud, load_cloud
 from harness.creds.targets import bootstrap_plan
 from harness.dev.services.openbao import ADDRESS, root_token_file
-from harness.dev.services.rabbitmq import AMQP_URL, MANAGEMENT_URL
+from harness.dev.services.rabbitmq import local_bus
 
 # Resolved now: tests point HARNESS_STATE_DIR elsewhere, which moves root_token_file().
 ROOT_TOKEN_FILE = str(root_token_file())
@@ -27,12 +27,7 @@ def write_clouds(path: Path, name: str, database_url: str, vault: dict[str, obje
                  ttl: int = 60, max_ttl: int = 120) -> Path:
     """A clouds.yaml with one cloud on the local services; secrets only by reference."""
     cloud = {
-        "bus": {
-            "url": AMQP_URL.replace("amqp://", "amqp://guest@"),
-            "password": {"vault": "secret/shadow-harness/local/bus#password"},
-            "control_exchange": "nova",
-            "management_url": MANAGEMENT_URL,
-        },
+        "bus": local_bus(""),
         "vault": {**vault, "lease_ttl": ttl, "max_lease_ttl": max_ttl},
         "database": {"url": database_url},
     }

@@ -13,7 +13,7 @@ from credentials.bootstrap import BootstrapPlan
 from credentials.logins import Login
 from credentials.rabbitmq_permissions import production_permissions, shadow_permissions
 from harness.bus.management import ManagementClient
-from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER
+from harness.dev.services.rabbitmq import local_password, local_user
 
 REFUSED = (amqp.exceptions.AccessRefused, amqp.exceptions.NotAllowed)
 
@@ -34,7 +34,7 @@ def issue_for(client: hvac.Client, plan: BootstrapPlan, grant: object) -> Login:
 @pytest.fixture
 def production(rabbit_vhost: str) -> Iterator[amqp.Channel]:
     """An admin channel on the stand-in production vhost, with host B's server queue in it."""
-    conn = connect(LOCAL_USER, LOCAL_PASSWORD, rabbit_vhost)
+    conn = connect(local_user(), local_password(), rabbit_vhost)
     channel = conn.channel()
     channel.exchange_declare("nova", "topic", durable=False, auto_delete=False)
     channel.queue_declare("compute.B", auto_delete=False)

@@ -9,6 +9,7 @@ import pytest
 
 from harness.errors import UsageError
 from harness.launchers import LaunchSpec, ShardHandle, get_launcher
+from harness.launchers.identity import FIRST_UID
 from tests.conftest import unique
 
 # Prints what the shard can see, then waits to be stopped; it exits 0 on SIGTERM.
@@ -17,6 +18,7 @@ import os, signal, sys, time
 signal.signal(signal.SIGTERM, lambda *_: (print("got SIGTERM", flush=True), sys.exit(0)))
 creds = os.environ.get("HARNESS_CREDENTIALS_DIR", "")
 print("env", sorted(os.environ), flush=True)
+print("uid", os.getuid(), os.getgid(), os.getgroups(), flush=True)
 bundle = open(os.path.join(creds, "bundle.ini")).read().strip() if creds else "-"
 print("bundle", bundle, flush=True)
 try:
@@ -27,7 +29,8 @@ except OSError:
 time.sleep(120)
 """
 # Ignores SIGTERM, so only the grace period's SIGKILL ends it.
-STUBBORN = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)"
+STUBBORN = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('ignoring SIGTERM', flush=True); time.sleep(120)")
 
 
 def wait_for_line(launcher_name: str, handle: ShardHandle, text: str) -> list[str]:
@@ -74,6 +77,8 @@ def test_process_shard_sees_no_harness_secret(
     assert "VAULT_TOKEN" not in env_line
     assert "'HARNESS_SESSION'" in env_line and "'HARNESS_CREDENTIALS_DIR'" in env_line
     assert any("transport_url" in line for line in lines)
+    assert "creds read-only" in lines
+    assert f"uid {handle.uid} {handle.uid} []" in lines and handle.uid >= FIRST_UID
     assert handle in [h for h in launcher.discover() if h.session == session] or any(
         h.ref == handle.ref for h in launcher.discover())
     launcher.stop(handle, grace=5)
@@ -85,7 +90,7 @@ def test_process_ignoring_sigterm_is_killed_after_grace(session: str, tmp_path: 
     launcher = get_launcher("process")
     handle = launcher.launch(LaunchSpec(session, "stubborn", [sys.executable, "-c", STUBBORN],
                                         tmp_path / "logs"))
-    time.sleep(0.3)
+    wait_for_line("process", handle, "ignoring SIGTERM")
     started = time.monotonic()
     launcher.stop(handle, grace=1)
     assert not launcher.alive(handle)
@@ -112,6 +117,8 @@ def test_docker_shard_host_network_labels_limits_readonly_creds(
     lines = wait_for_line("docker", handle, "creds")
     assert "creds read-only" in lines
     assert any("transport_url" in line for line in lines)
+    # no group but its own (docker lists the primary one among the supplementary)
+    assert f"uid {handle.uid} {handle.uid} [{handle.uid}]" in lines and handle.uid >= FIRST_UID
     from harness.system.containers import docker_client
 
     attrs = docker_client().containers.get(handle.ref).attrs
@@ -119,6 +126,10 @@ def test_docker_shard_host_network_labels_limits_readonly_creds(
     assert attrs["HostConfig"]["Memory"] == 128 * 1024 * 1024
     assert attrs["HostConfig"]["NanoCpus"] == 500_000_000
     assert attrs["Config"]["Labels"] == {"harness.session": session, "harness.shard": "cmp-2"}
+    host = attrs["HostConfig"]
+    assert (host["CapDrop"], host["SecurityOpt"], host["ReadonlyRootfs"]) == (
+        ["ALL"], ["no-new-privileges:true"], True)
+    assert host["PidsLimit"] == 512 and "/tmp" in host["Tmpfs"]
     assert [h.shard for h in launcher.discover() if h.session == session] == ["cmp-2"]
     launcher.stop(handle, grace=5)
     assert not launcher.alive(handle)

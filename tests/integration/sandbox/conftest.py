@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER
+from harness.dev.services.rabbitmq import local_password, local_user
 
 HARNESS = str(Path(sys.executable).parent / "harness")
 
@@ -19,7 +19,7 @@ HARNESS = str(Path(sys.executable).parent / "harness")
 def bus_password_file(tmp_path: Path) -> Path:
     """The broker password in a 0600 file, as a `{file: PATH}` secret reference points at."""
     path = tmp_path / "bus-password"
-    path.write_text(LOCAL_PASSWORD)
+    path.write_text(local_password())
     path.chmod(0o600)
     return path
 
@@ -27,7 +27,7 @@ def bus_password_file(tmp_path: Path) -> Path:
 def write_clouds_yaml(path: Path, name: str, vhost: str, password_file: Path,
                       **extra: object) -> Path:
     """A clouds.yaml with one cloud on the test's vhost, its password in a file."""
-    cloud = {"bus": {"url": f"amqp://{LOCAL_USER}@127.0.0.1:5672/{vhost}",
+    cloud = {"bus": {"url": f"amqp://{local_user()}@127.0.0.1:5672/{vhost}",
                      "password": {"file": str(password_file)}, "control_exchange": "nova"},
              **extra}
     path.write_text(yaml.safe_dump({"clouds": {name: cloud}}))

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from harness.bus.management import ManagementClient
-from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER
+from harness.dev.services.rabbitmq import local_amqp_url, local_user
 from harness.hollow.effects import EffectRecorder
 from harness.hollow.shard_set import ShardOptions, ShardSet
 from harness.sandbox.cloud import SandboxCloud
@@ -20,7 +20,7 @@ from tests.integration.shards.harness_cli import cloud_of, harness
 
 def url_for(vhost: str) -> str:
     """The administrator's AMQP URL for a vhost."""
-    return f"amqp://{LOCAL_USER}:{LOCAL_PASSWORD}@127.0.0.1:5672/{vhost}"
+    return local_amqp_url(vhost)
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def make_vhost(rabbit_admin: ManagementClient) -> Iterator[Callable[[str], str]]
     def make(prefix: str) -> str:
         vhost = unique(prefix).replace("_", ".")
         rabbit_admin.create_vhost(vhost)
-        rabbit_admin.set_permissions(vhost, LOCAL_USER)
+        rabbit_admin.set_permissions(vhost, local_user())
         made.append(vhost)
         return vhost
 

@@ -12,6 +12,7 @@ from credentials.bootstrap import bootstrap
 from credentials.layout import VaultLayout
 from harness.config import load_cloud
 from harness.creds.targets import bootstrap_plan
+from harness.dev.services.rabbitmq import local_bus
 from tests.conftest import ROOT_TOKEN_FILE, unique
 
 
@@ -27,9 +28,7 @@ def shard_cloud(tmp_path: Path, rabbit_vhost: str, mariadb_database: str, state_
     """A cloud on the test's vhost and database, with Vault bootstrapped for it."""
     name = unique("sc")
     cloud = {
-        "bus": {"url": f"amqp://guest@127.0.0.1:5672/{rabbit_vhost}",
-                "password": {"vault": "secret/shadow-harness/local/bus#password"},
-                "control_exchange": "nova", "management_url": "http://127.0.0.1:15672/"},
+        "bus": local_bus(rabbit_vhost),
         "vault": {"address": "http://127.0.0.1:8200",
                   "auth": {"method": "token", "token_file": str(ROOT_TOKEN_FILE)},
                   "lease_ttl": 60, "max_lease_ttl": 300},

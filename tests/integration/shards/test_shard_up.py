@@ -2,6 +2,7 @@
 takes builds from its scheduler, and `shard down` leaves nothing behind."""
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from harness.bus.management import ManagementClient
 from harness.creds import state as creds_state
 from harness.launchers import ShardHandle, get_launcher
-from harness.launchers.docker import CREDENTIALS_MOUNT
+from harness.launchers.base import CREDENTIALS_MOUNT
 from harness.sandbox.cloud import SandboxCloud
 from harness.sandbox.schema import instances
 from harness.system.containers import docker_client
@@ -20,6 +21,16 @@ from tests.integration.shards.harness_cli import (
     harness,
     shard_login,
 )
+
+
+def readable_by_shard(handle: ShardHandle, path: str) -> bool:
+    """Whether the shard, as its own uid and in its own mounts, may read the file."""
+    if handle.launcher == "docker":
+        return bool(docker_client().containers.get(handle.ref).exec_run(
+            ["test", "-r", path]).exit_code == 0)
+    pid, uid = handle.ref.partition(":")[0], str(handle.uid)
+    return subprocess.run(["nsenter", "--target", pid, "--mount", "--setuid", uid, "--setgid",
+                           uid, "test", "-r", path], check=False).returncode == 0
 
 
 @pytest.mark.parametrize("launcher", ["process", "docker"])
@@ -60,12 +71,8 @@ def test_shard_up_takes_builds_and_down_leaves_nothing(
         cert = next(line.split(" = ", 1)[1] for line in (creds_state.bundles_dir(
             started["session"], "cmp-a") / "credentials.conf").read_text().splitlines()
             if line.startswith("cert_file = "))
-        if launcher == "docker":
-            assert cert.startswith(CREDENTIALS_MOUNT + "/")
-            found = docker_client().containers.get(handle.ref).exec_run(["test", "-r", cert])
-            assert found.exit_code == 0
-        else:
-            assert Path(cert).is_file()
+        assert cert.startswith(CREDENTIALS_MOUNT + "/")
+        assert readable_by_shard(handle, cert)
 
         down = harness(shard_cloud, "shard", "down", started["session"])
         assert "removed shard cmp-a" in down.stdout
