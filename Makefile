@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 dev-up: $(STAMP)
-	$(BIN)/harness dev up
+	$(BIN)/harness dev up --nova
 
 demo: $(STAMP)
 	$(BIN)/harness demo
