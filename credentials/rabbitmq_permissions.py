@@ -45,19 +45,27 @@ def shadow_permissions(vhost: str) -> VhostPermissions:
 
 
 def production_permissions(
-    vhost: str, host: str, control_exchange: str, topic: str = "compute"
+    vhost: str, host: str, control_exchange: str, topic: str = "compute",
+    alt_topics: tuple[str, ...] = (), fanout_casts: tuple[str, ...] = (),
 ) -> VhostPermissions:
-    """A production shard: its own server and reply queues, and the exchanges it publishes to."""
-    t, h = re.escape(topic), re.escape(host)
-    queues = (t, f"{t}\\.{h}", f"{t}_fanout_{UUID_HEX}", f"reply_{UUID_HEX}",
-              f"harness\\.wake\\.{UUID_HEX}")
-    exchanges = (re.escape(control_exchange), f"{t}_fanout", f"reply_{UUID_HEX}")
+    """A production shard: its own server and reply queues, and the exchanges it publishes to.
+
+    Real nova-compute also serves `compute-alt` (alt_topics) and casts to every scheduler
+    through `scheduler_fanout` (fanout_casts: declared and written, never read)."""
+    h = re.escape(host)
+    queues: tuple[str, ...] = (f"reply_{UUID_HEX}", f"harness\\.wake\\.{UUID_HEX}")
+    exchanges: tuple[str, ...] = (re.escape(control_exchange), f"reply_{UUID_HEX}")
+    for served in (topic, *alt_topics):
+        t = re.escape(served)
+        queues += (t, f"{t}\\.{h}", f"{t}_fanout_{UUID_HEX}")
+        exchanges += (f"{t}_fanout",)
+    casts = tuple(f"{re.escape(name)}_fanout" for name in fanout_casts)
     # A notifier declares and binds its `notifications.<priority>` queues (as oslo's does) but
     # never reads them: configure and write only.
     notifications = f"{NOTIFICATIONS}\\.({'|'.join(PRIORITIES)})"
     return VhostPermissions(
         vhost=vhost,
-        configure=exactly(*queues, *exchanges, notifications),
-        write=exactly(*queues, *exchanges, notifications, re.escape(DEFAULT_EXCHANGE)),
+        configure=exactly(*queues, *exchanges, *casts, notifications),
+        write=exactly(*queues, *exchanges, *casts, notifications, re.escape(DEFAULT_EXCHANGE)),
         read=exactly(*queues, *exchanges),
     )

@@ -25,10 +25,19 @@ class RestClient:
                 ok: tuple[int, ...] = (200, 201, 202, 204)) -> tuple[int, Any]:
         """(status, JSON body or None); a status outside `ok` is an error naming the call."""
         url = f"{self.base_url}{path}"
-        try:
-            response = self.session.request(method, url, json=body, timeout=self.timeout)
-        except requests.RequestException as error:
-            raise InfrastructureError(f"{method} {url}: {type(error).__name__}") from None
+        # A server may close a kept-alive connection just as a request goes out on it: a GET
+        # is tried once more on a fresh connection.
+        tries = 2 if method == "GET" else 1
+        for attempt in range(tries):
+            try:
+                response = self.session.request(method, url, json=body, timeout=self.timeout)
+                break
+            except requests.ConnectionError:
+                if attempt + 1 < tries:
+                    continue
+                raise InfrastructureError(f"{method} {url}: connection failed") from None
+            except requests.RequestException as error:
+                raise InfrastructureError(f"{method} {url}: {type(error).__name__}") from None
         if response.status_code not in ok:
             raise InfrastructureError(f"{method} {url}: {response.status_code} "
                                       f"{response.text[:300]}")

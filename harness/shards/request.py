@@ -19,3 +19,4 @@ class ShardUp:
     memory_limit: str | None = None
     cpus: float | None = None
     ready_timeout: float = 60.0
+    nova: str | None = None  # real nova-compute: a checkout or venv, or "dev" for the dev one

@@ -161,7 +161,7 @@ class WsgiService(NovaProcess):
         """Where gunicorn finds its settings, written now."""
         settings = nova_dir() / f"{self.name}.gunicorn.py"
         settings.write_text(f"wsgi_app = {self.application!r}\nbind = [{self.address!r}]\n"
-                            "workers = 1\nthreads = 4\n")
+                            "workers = 1\nthreads = 4\nkeepalive = 75\ntimeout = 120\n")
         return {"GUNICORN_CMD_ARGS": f"--config {settings}"}
 
 
