@@ -104,6 +104,12 @@ def test_real_compute_joins_takes_builds_and_leaves_nothing(
         with ThreadPoolExecutor(4) as pool:
             hosts = list(pool.map(lambda _: _boot(host), range(SERVERS)))
         assert hosts == [host] * SERVERS
+        # `sandbox boot` drives whole lifecycles through nova-api and reports percentiles.
+        boot = harness(nova_config, "sandbox", "boot", "--cloud", "nova-test", "--count", "4",
+                       "--rate", "4", "--timeout", "120", "--json")
+        operations = json.loads(boot.stdout)["operations"]
+        assert {name: row["count"] for name, row in operations.items()} == {
+            "build": 4, "reboot": 4, "delete": 4}
 
         user, password = _bundle_login(session, host)
         for attempt in (
