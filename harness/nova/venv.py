@@ -4,14 +4,17 @@ It lives under a directory any uid can read (shards may run as unprivileged uids
 the versions it holds, so a second `dev up --nova` on the same machine reuses it.
 """
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from harness.atomic import write_json
 from harness.dev.process import run
 from harness.errors import InfrastructureError, UsageError
+from harness.paths import private_dir
 
 NOVA_VERSION = "34.0.0"
 PLACEMENT_VERSION = "16.0.0"
@@ -67,8 +70,37 @@ def checkout_pythonpath(path: str | None) -> str | None:
     return str(given) if (given / "nova" / "__init__.py").is_file() else None
 
 
+def _facts_key(python: Path, pythonpath: str | None) -> str | None:
+    """What identifies a nova build: its service module's path, size and mtime (None: none)."""
+    roots = [Path(pythonpath)] if pythonpath else sorted(
+        python.parent.parent.glob("lib/python*/site-packages"))
+    for root in roots:
+        module = root / "nova" / "objects" / "service.py"
+        if module.is_file():
+            stat = module.stat()
+            return f"{python}|{module}|{stat.st_size}|{stat.st_mtime_ns}"
+    return None
+
+
 def nova_facts(python: Path, pythonpath: str | None) -> dict[str, str]:
-    """Ask a nova installation its version, service version and compute RPC version."""
+    """A nova build's version, service version and compute RPC version, asked of it once per
+    build (importing nova takes seconds) and remembered until its service module changes."""
+    key = _facts_key(python, pythonpath)
+    cache = private_dir("nova") / "facts.json"
+    try:
+        known: dict[str, dict[str, str]] = json.loads(cache.read_text())
+    except (FileNotFoundError, ValueError):
+        known = {}
+    if key is not None and key in known:
+        return known[key]
+    facts = _probe_facts(python, pythonpath)
+    if key is not None:
+        write_json(cache, {**known, key: facts})
+    return facts
+
+
+def _probe_facts(python: Path, pythonpath: str | None) -> dict[str, str]:
+    """Import nova in its own interpreter and read the facts."""
     probe = ("import json, nova.version as v, nova.objects.service as s; print(json.dumps("
              "{'version': v.version_info.release_string(), 'service_version': "
              "str(s.SERVICE_VERSION), 'compute_rpc': "
@@ -82,8 +114,6 @@ def nova_facts(python: Path, pythonpath: str | None) -> dict[str, str]:
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise UsageError(f"{python} holds no usable nova: {last}")
-    import json
-
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
