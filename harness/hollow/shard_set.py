@@ -12,6 +12,7 @@ from harness.bus import (
     MessagingError,
     MessagingTimeout,
     Notifier,
+    RemoteError,
     RPCClient,
     ServerSet,
     Target,
@@ -124,7 +125,9 @@ class ShardSet:
                 if stop.is_set():
                     return
                 if not isinstance(error, MessagingTimeout):
-                    raise
+                    LOG.error("%s: the conductor refused its report-in (%s); it keeps serving, "
+                              "without a service record", shard.host, _first_line(error))
+                    return
                 LOG.warning("%s: timed out waiting for the conductor (is it running? did this "
                             "shard start first?); trying again", shard.host)
 
@@ -148,7 +151,9 @@ class ShardSet:
             try:
                 task()
             except Exception as error:
-                LOG.warning("periodic task %s failed: %s", getattr(task, "__name__", task), error)
+                reason = _first_line(error) if isinstance(error, MessagingError) else error
+                LOG.warning("periodic task %s failed: %s", getattr(task, "__name__", task),
+                            reason)
 
         if not self._stopped.is_set():
             self.executor.submit(run)
@@ -169,3 +174,10 @@ class ShardSet:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _first_line(error: MessagingError) -> str:
+    """A remote failure as one line: its class and the first line of its message."""
+    if isinstance(error, RemoteError):
+        return f"{error.exc_type}: {(error.value or '').partition(chr(10))[0]}"
+    return str(error).partition("\n")[0]
