@@ -108,7 +108,7 @@ class HollowCompute:
         ports: list[dict[str, Any]] = []
         try:
             instance = self.save_instance(ctxt, instance, ["scheduling", None],
-                                          host=self.host, node=self.host,
+                                          host=self.host, node=self.host, **self.node_ref(),
                                           vm_state="building", task_state="networking")
             image_meta = self.fetch_image(ctxt, self.image_id(instance, image))
             ports = self.bind_ports(ctxt, instance, requested_networks)
@@ -358,6 +358,11 @@ class HollowCompute:
             if value is not None:
                 data[key] = value
         return objects.primitive("ComputeNode", data, list(data))
+
+    def node_ref(self) -> dict[str, Any]:
+        """The compute node id an instance placed here records (real nova refuses a node
+        without it), when the conductor gave one."""
+        return {} if self.node_id is None else {"compute_id": self.node_id}
 
     def report_provider(self, ctxt: dict[str, Any]) -> None:
         """This host's resource provider and inventory in placement, as the resource tracker

@@ -18,7 +18,9 @@ from harness.nova.control_plane import nova_local_cloud
 from harness.nova.layout import VHOST, endpoint
 from harness.nova.rest import compute_client, compute_services, placement_client, resource_providers
 from harness.nova.shard import remove_compute_records
+from harness.nova.traffic import compute_hosts_up, nova_traffic
 from tests.conftest import ROOT_TOKEN_FILE
+from tests.integration.nova.servers import boot_server
 
 
 @pytest.fixture
@@ -76,6 +78,12 @@ def test_hollow_at_the_clouds_version_reports_into_real_nova(
     provider = resource_providers(placement, host)[0]
     inventory = placement.get(f"/resource_providers/{provider['uuid']}/inventories")
     assert {"VCPU", "MEMORY_MB", "DISK_GB"} <= set(inventory["inventories"])
+    # The real scheduler places builds on it; nova-api shows them; reboot and delete work.
+    assert _eventually(lambda: host in compute_hosts_up(api))
+    assert boot_server() == host
+    _, traffic = nova_traffic(endpoint("compute"), ("build", "reboot", "delete"), 60)
+    traffic.run(2, rate=2)
+    assert traffic.book.failures == {}
 
 
 def test_hollow_older_than_the_deployment_is_refused_and_keeps_running(

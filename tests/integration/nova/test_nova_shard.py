@@ -3,7 +3,6 @@ Vault-issued credentials confined to what nova-compute needs; servers booted thr
 land on it; `shard down` leaves no process, queue, record, provider or working login."""
 
 import json
-import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,11 +21,11 @@ from harness.config import load_cloud
 from harness.creds import state as creds_state
 from harness.creds.targets import bootstrap_plan
 from harness.launchers import ShardHandle, get_launcher
-from harness.nova.control_plane import FLAVOR, nova_local_cloud
+from harness.nova.control_plane import nova_local_cloud
 from harness.nova.layout import VHOST, endpoint
 from harness.nova.rest import compute_client, compute_services, placement_client, resource_providers
-from harness.sandbox.image_service import image_id
 from tests.conftest import ROOT_TOKEN_FILE
+from tests.integration.nova.servers import boot_server
 from tests.integration.shards.harness_cli import harness, shard_login
 
 REFUSED = (amqp.exceptions.AccessRefused, amqp.exceptions.NotAllowed)
@@ -73,22 +72,6 @@ def _refused(user: str, password: str, attempt: Callable[[amqp.Channel], Any]) -
     return False
 
 
-def _boot(host: str) -> str:
-    """Boot one server through nova-api and wait until it is ACTIVE; return its host."""
-    api = compute_client(endpoint("compute"))
-    body = {"server": {"name": f"t-{uuid.uuid4().hex[:6]}", "flavorRef": FLAVOR["id"],
-                       "imageRef": image_id("cirros-0.6.2"), "networks": "none"}}
-    server_id = api.request("POST", "/servers", body)[1]["server"]["id"]
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        server = api.get(f"/servers/{server_id}")["server"]
-        if server["status"] in ("ACTIVE", "ERROR"):
-            assert server["status"] == "ACTIVE", server.get("fault")
-            return str(server["OS-EXT-SRV-ATTR:host"])
-        time.sleep(0.3)
-    raise AssertionError(f"server {server_id} not ACTIVE after 120s")
-
-
 def test_real_compute_joins_takes_builds_and_leaves_nothing(
         nova_config: Path, rabbit_admin: ManagementClient) -> None:
     host = f"cmp-{uuid.uuid4().hex[:6]}"
@@ -102,7 +85,7 @@ def test_real_compute_joins_takes_builds_and_leaves_nothing(
         assert "[database]" not in conf and "fake.PredictableNodeUUIDDriver" in conf
         # Servers booted through nova-api land on it (this test's host is the only one up).
         with ThreadPoolExecutor(4) as pool:
-            hosts = list(pool.map(lambda _: _boot(host), range(SERVERS)))
+            hosts = list(pool.map(lambda _: boot_server(), range(SERVERS)))
         assert hosts == [host] * SERVERS
         # `sandbox boot` drives whole lifecycles through nova-api and reports percentiles.
         boot = harness(nova_config, "sandbox", "boot", "--cloud", "nova-test", "--count", "4",
