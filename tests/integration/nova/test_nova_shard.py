@@ -10,40 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import amqp
-import hvac
-import pytest
 import yaml
 
-from credentials.bootstrap import bootstrap
-from credentials.layout import VaultLayout
 from harness.bus.management import ManagementClient
-from harness.config import load_cloud
 from harness.creds import state as creds_state
-from harness.creds.targets import bootstrap_plan
 from harness.launchers import ShardHandle, get_launcher
-from harness.nova.control_plane import nova_local_cloud
 from harness.nova.layout import VHOST, endpoint
 from harness.nova.rest import compute_client, compute_services, placement_client, resource_providers
-from tests.conftest import ROOT_TOKEN_FILE
 from tests.integration.nova.servers import boot_server
 from tests.integration.shards.harness_cli import harness, shard_login
 
 REFUSED = (amqp.exceptions.AccessRefused, amqp.exceptions.NotAllowed)
 SERVERS = 20
-
-
-@pytest.fixture
-def nova_config(tmp_path: Path, state_dir: Path, vault_layout: VaultLayout,
-                vault_root: hvac.Client, nova_cloud: None) -> Path:
-    """A clouds.yaml holding the local nova cloud under a test name, Vault bootstrapped for it."""
-    entry = nova_local_cloud("6.5")
-    entry["vault"] = {**entry["vault"], "auth": {"method": "token",
-                                                 "token_file": str(ROOT_TOKEN_FILE)},
-                      "lease_ttl": 120, "max_lease_ttl": 600}
-    path = tmp_path / "clouds.yaml"
-    path.write_text(yaml.safe_dump({"clouds": {"nova-test": entry}}))
-    bootstrap(vault_root, bootstrap_plan(load_cloud("nova-test", path), vault_layout))
-    return path
 
 
 def _bundle_login(session: str, host: str) -> tuple[str, str]:
