@@ -21,6 +21,7 @@ from harness.nova.layout import VHOST, endpoint
 from harness.nova.rest import compute_client
 from harness.nova.shard import remove_compute_records
 from harness.nova.traffic import compute_hosts_up, nova_traffic
+from tests.integration.nova.servers import let_scheduler_map_hosts
 from tests.integration.shards.harness_cli import harness
 
 Call = tuple[str, ...]
@@ -69,6 +70,7 @@ def _lifecycle_calls(host: str, drain: Callable[[], Counter[Call]]) -> Counter[C
     while compute_hosts_up(api) != [host]:
         assert time.monotonic() < deadline, f"{host} alone never up: {compute_hosts_up(api)}"
         time.sleep(0.5)
+    let_scheduler_map_hosts()
     drain()
     _, traffic = nova_traffic(endpoint("compute"), ("build", "reboot", "delete"), 120)
     traffic.run(1, rate=1)

@@ -20,7 +20,7 @@ from harness.nova.rest import compute_client, compute_services, placement_client
 from harness.nova.shard import remove_compute_records
 from harness.nova.traffic import compute_hosts_up, nova_traffic
 from tests.conftest import ROOT_TOKEN_FILE
-from tests.integration.nova.servers import boot_server
+from tests.integration.nova.servers import boot_server, let_scheduler_map_hosts
 
 
 @pytest.fixture
@@ -80,6 +80,7 @@ def test_hollow_at_the_clouds_version_reports_into_real_nova(
     assert {"VCPU", "MEMORY_MB", "DISK_GB"} <= set(inventory["inventories"])
     # The real scheduler places builds on it; nova-api shows them; reboot and delete work.
     assert _eventually(lambda: host in compute_hosts_up(api))
+    let_scheduler_map_hosts()
     assert boot_server() == host
     _, traffic = nova_traffic(endpoint("compute"), ("build", "reboot", "delete"), 60)
     traffic.run(2, rate=2)
