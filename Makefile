@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 dev-up: $(STAMP)
-	$(BIN)/harness dev up
+	$(BIN)/harness dev up --nova
 
 demo: $(STAMP)
 	$(BIN)/harness demo --expect-change

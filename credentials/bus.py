@@ -11,6 +11,8 @@ class BusTarget:
     url: str
     control_exchange: str = "nova"
     topic: str = "compute"
+    alt_topics: tuple[str, ...] = ()  # further topics the server listens on (per host too)
+    fanout_casts: tuple[str, ...] = ()  # topics the shard casts to all servers of
 
     @property
     def production_vhost(self) -> str:

@@ -45,20 +45,28 @@ def shadow_permissions(vhost: str) -> VhostPermissions:
 
 
 def production_permissions(
-    vhost: str, host: str, control_exchange: str, topic: str = "compute", numbered: bool = False
+    vhost: str, host: str, control_exchange: str, topic: str = "compute",
+    alt_topics: tuple[str, ...] = (), fanout_casts: tuple[str, ...] = (), numbered: bool = False,
 ) -> VhostPermissions:
     """A production shard: its own server and reply queues, and the exchanges it publishes to;
-    `numbered`: a process serving hosts `<host>-0`, `<host>-1`, ... (many shards, one user)."""
-    t, h = re.escape(topic), re.escape(host) + ("-[0-9]+" if numbered else "")
-    queues = (t, f"{t}\\.{h}", f"{t}_fanout_{UUID_HEX}", f"reply_{UUID_HEX}",
-              f"harness\\.wake\\.{UUID_HEX}")
-    exchanges = (re.escape(control_exchange), f"{t}_fanout", f"reply_{UUID_HEX}")
+    `numbered`: a process serving hosts `<host>-0`, `<host>-1`, ... (many shards, one user).
+
+    Real nova-compute also serves `compute-alt` (alt_topics) and casts to every scheduler
+    through `scheduler_fanout` (fanout_casts: declared and written, never read)."""
+    h = re.escape(host) + ("-[0-9]+" if numbered else "")
+    queues: tuple[str, ...] = (f"reply_{UUID_HEX}", f"harness\\.wake\\.{UUID_HEX}")
+    exchanges: tuple[str, ...] = (re.escape(control_exchange), f"reply_{UUID_HEX}")
+    for served in (topic, *alt_topics):
+        t = re.escape(served)
+        queues += (t, f"{t}\\.{h}", f"{t}_fanout_{UUID_HEX}")
+        exchanges += (f"{t}_fanout",)
+    casts = tuple(f"{re.escape(name)}_fanout" for name in fanout_casts)
     # A notifier declares and binds its `notifications.<priority>` queues (as oslo's does) but
     # never reads them: configure and write only.
     notifications = f"{NOTIFICATIONS}\\.({'|'.join(PRIORITIES)})"
     return VhostPermissions(
         vhost=vhost,
-        configure=exactly(*queues, *exchanges, notifications),
-        write=exactly(*queues, *exchanges, notifications, re.escape(DEFAULT_EXCHANGE)),
+        configure=exactly(*queues, *exchanges, *casts, notifications),
+        write=exactly(*queues, *exchanges, *casts, notifications, re.escape(DEFAULT_EXCHANGE)),
         read=exactly(*queues, *exchanges),
     )

@@ -112,7 +112,8 @@ def issue_shard(
         bus = request.bus
         grant = (shadow_permissions(request.bus_vhost) if request.mode == "shadow" else
                  production_permissions(request.bus_vhost, request.host, bus.control_exchange,
-                                        bus.topic, request.numbered))
+                                        bus.topic, bus.alt_topics, bus.fanout_casts,
+                                        request.numbered))
         rabbitmq.create_role(client, layout.rabbitmq, request.role_name, [grant])
         user = rabbitmq.issue(client, layout.rabbitmq, request.role_name)
         url = bus.transport_url(user.username, user.password, request.bus_vhost)

@@ -50,6 +50,10 @@ class ManagementClient:
         """Delete a vhost and everything in it (a missing one is fine)."""
         self._call("DELETE", f"vhosts/{quote(vhost, safe='')}")
 
+    def create_user(self, user: str, password: str) -> None:
+        """Create a user without tags, or reset its password (idempotent)."""
+        self._call("PUT", f"users/{quote(user, safe='')}", json={"password": password, "tags": ""})
+
     def set_permissions(
         self, vhost: str, user: str, configure: str = ".*", write: str = ".*", read: str = ".*"
     ) -> None:

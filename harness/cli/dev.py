@@ -6,8 +6,8 @@ import click
 
 from harness.cli.output import emit_json, json_option
 from harness.dev.broker_admin import ensure_admin, retire_user
-from harness.dev.local_cloud import prepare_local_cloud, write_local_cloud
-from harness.dev.services import all_services
+from harness.dev.local_cloud import bootstrap_vault, prepare_local_cloud, write_local_cloud
+from harness.dev.services import LocalService, all_services
 from harness.dev.services.rabbitmq import WELL_KNOWN_USER, local_management
 from harness.dev.state import DevState
 from harness.exitcodes import ExitCode
@@ -21,10 +21,17 @@ def command() -> None:
     """A real local cloud on loopback: RabbitMQ, MariaDB, PostgreSQL, OpenBao, Docker."""
 
 
-def _status_rows() -> list[dict[str, Any]]:
+def _services(nova: bool) -> list[LocalService]:
+    """The machine's services, and the local nova cloud's when asked or once installed."""
+    from harness.dev.services.nova import nova_installed, nova_services
+
+    return [*all_services(), *(nova_services() if nova or nova_installed() else [])]
+
+
+def _status_rows(nova: bool = False) -> list[dict[str, Any]]:
     """Probe every service without changing anything."""
     rows = []
-    for service in all_services():
+    for service in _services(nova):
         probe = service.probe()
         rows.append({"service": service.name, "address": service.address,
                      "answering": probe.answering, "version": probe.version,
@@ -45,9 +52,12 @@ def _print_status(rows: list[dict[str, Any]], as_json: bool, extra: dict[str, An
 
 @command.command()
 @click.option("--no-image", is_flag=True, help="Skip building the base image for shards.")
+@click.option("--nova", is_flag=True,
+              help="Also the local real nova cloud: placement, conductor, scheduler, API.")
 @json_option
-def up(no_image: bool, as_json: bool) -> None:
-    """Start what is missing (idempotent), build the base image, write the `local` cloud."""
+def up(no_image: bool, nova: bool, as_json: bool) -> None:
+    """Start what is missing (idempotent), build the base image, write the `local` cloud
+    (and with --nova, the `nova-local` cloud)."""
     state = DevState.load()
     for service in all_services():
         click.echo(f"dev up: {service.name} ...", err=True)
@@ -65,17 +75,31 @@ def up(no_image: bool, as_json: bool) -> None:
     extra["clouds_yaml"] = str(write_local_cloud())
     click.echo("dev up: Vault engines, policies and roles for the local cloud ...", err=True)
     extra["vault_bootstrap"] = ", ".join(prepare_local_cloud()) or "already configured"
+    if nova:
+        extra.update(_nova_up(state))
     # Last, once everything of the harness uses its own administrator.
     retired = retire_user(local_management(), WELL_KNOWN_USER)
     extra[f"broker_{WELL_KNOWN_USER}"] = "deleted" if retired else "not present"
-    _print_status(_status_rows(), as_json, extra)
+    _print_status(_status_rows(nova), as_json, extra)
+
+
+def _nova_up(state: DevState) -> dict[str, Any]:
+    """Bring the local nova cloud up and write it into clouds.yaml as `nova-local`."""
+    from harness.nova.control_plane import nova_up
+    from harness.nova.layout import CLOUD_NAME
+
+    done = nova_up(state, lambda line: click.echo(line, err=True))
+    write_local_cloud(name=CLOUD_NAME, entry=done.pop("cloud"))
+    bootstrapped = bootstrap_vault(CLOUD_NAME)
+    return {f"nova_{key}": value for key, value in done.items()} | {
+        "nova_vault_bootstrap": ", ".join(bootstrapped) or "already configured"}
 
 
 @command.command()
 def down() -> None:
     """Stop only what `dev up` started; services that were already running stay."""
     state = DevState.load()
-    by_name = {s.name: s for s in all_services()}
+    by_name = {s.name: s for s in _services(nova=True)}
     for name, record in reversed(list(state.started.items())):
         click.echo(f"dev down: stopping {name}", err=True)
         by_name[name].stop(record)

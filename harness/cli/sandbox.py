@@ -17,7 +17,7 @@ from harness.foreground import run_until_stopped, stop_on_signals
 from harness.procinfo import start_time
 from harness.sandbox.cloud import SandboxCloud
 from harness.sandbox.latency import LatencyBook
-from harness.sandbox.traffic import DEFAULT_STEPS, check_steps
+from harness.sandbox.traffic import DEFAULT_STEPS, TrafficGenerator, check_steps
 from harness.tables import format_table
 
 
@@ -85,16 +85,25 @@ def up(ctx: click.Context, cloud_name: str) -> None:
 @click.pass_context
 def boot(ctx: click.Context, cloud_name: str, count: int, rate: float, steps: str,
          timeout: float, wait_hosts: float, as_json: bool) -> None:
-    """Drive COUNT lifecycles through running hollow shards; print latency percentiles.
+    """Drive COUNT lifecycles through running compute shards; print latency percentiles.
 
-    Drives the control plane of a running `harness sandbox up` for the same cloud, else runs
-    one in this process for the duration. Exits 1 when any operation failed.
+    A cloud with a `compute` endpoint (nova-local) is driven through its real nova-api.
+    Otherwise it drives the control plane of a running `harness sandbox up` for the same cloud,
+    else runs one in this process for the duration. Exits 1 when any operation failed.
     """
     try:
         chosen = check_steps([s.strip() for s in steps.split(",") if s.strip()])
     except ValueError as error:
         raise UsageError(f"--steps: {error}") from None
-    sandbox = _open(ctx, cloud_name)
+    cloud = load_cloud(cloud_name, ctx.obj.get("cloud_config") if ctx.obj else None)
+    if "compute" in cloud.endpoints:
+        book = _boot_through_nova(cloud.endpoints["compute"], chosen, count, rate, timeout,
+                                  wait_hosts)
+        _report(book, as_json)
+        if book.failure_count():
+            ctx.exit(ExitCode.FINDINGS)
+        return
+    sandbox = SandboxCloud.from_cloud(cloud)
     with stop_on_signals() as stop:
         try:
             attached = sandbox.conductor_serving()
@@ -110,19 +119,42 @@ def boot(ctx: click.Context, cloud_name: str, count: int, rate: float, steps: st
             click.echo(f"sandbox: {len(hosts)} host(s) up; {count} lifecycles at {rate:g}/s",
                        err=True)
             traffic = sandbox.traffic(chosen, timeout)
-            runner = threading.Thread(target=traffic.run, args=(count, rate, stop), daemon=True)
-            runner.start()
-            while runner.is_alive():
-                runner.join(1.0)
-                if sys.stderr.isatty():
-                    click.echo(f"\r\033[Kstarted {traffic.started}/{count}, finished "
-                               f"{traffic.finished}, failed {traffic.book.failure_count()}",
-                               nl=False, err=True)
+            _run_with_progress(traffic, count, rate, stop)
         finally:
             sandbox.stop()
     _report(traffic.book, as_json)
     if traffic.book.failure_count():
         ctx.exit(ExitCode.FINDINGS)
+
+
+def _run_with_progress(traffic: TrafficGenerator, count: int, rate: float,
+                       stop: threading.Event) -> None:
+    """Run the lifecycles, showing progress on a terminal."""
+    runner = threading.Thread(target=traffic.run, args=(count, rate, stop), daemon=True)
+    runner.start()
+    while runner.is_alive():
+        runner.join(1.0)
+        if sys.stderr.isatty():
+            click.echo(f"\r\033[Kstarted {traffic.started}/{count}, finished "
+                       f"{traffic.finished}, failed {traffic.book.failure_count()}",
+                       nl=False, err=True)
+
+
+def _boot_through_nova(compute: str, steps: tuple[str, ...], count: int, rate: float,
+                       timeout: float, wait_hosts: float) -> LatencyBook:
+    """Lifecycles through real nova-api; its scheduler places them on the hosts it has."""
+    from harness.nova.traffic import nova_traffic, wait_for_compute_hosts
+
+    api, traffic = nova_traffic(compute, steps, timeout)
+    try:
+        hosts = wait_for_compute_hosts(api, wait_hosts)
+    except TimeoutError as error:
+        raise InfrastructureError(f"{error}; start one with `harness shard up --nova`") from None
+    click.echo(f"nova: {len(hosts)} compute host(s) up; {count} lifecycles at {rate:g}/s",
+               err=True)
+    with stop_on_signals() as stop:
+        _run_with_progress(traffic, count, rate, stop)
+    return traffic.book
 
 
 def _report(book: LatencyBook, as_json: bool) -> None:

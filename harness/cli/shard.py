@@ -88,18 +88,21 @@ def down(session_id: str | None, every: bool) -> None:
 @click.option("--cpus", type=float, help="Container CPU limit, e.g. 0.5.")
 @click.option("--ready-timeout", default=60.0, show_default=True, type=float,
               help="Seconds to wait for the shard to be ready.")
+@click.option("--nova", "nova_path", is_flag=False, flag_value="dev", default=None,
+              metavar="[PATH]", help="Run real nova-compute (fake virt driver) from PATH, a nova "
+              "checkout or venv; without PATH, the one `harness dev up --nova` installed.")
 @click.option("--agent/--no-agent", "use_agent", default=True, show_default=True,
               help="Hand the work to a running `harness agent`, if one runs.")
 @json_option
 @click.pass_context
 def up(ctx: click.Context, cloud_name: str, host: str, mode: str, count: int,
        launcher: str | None, image: str | None, shard_command: str | None, force: bool,
-       memory_limit: str | None, cpus: float | None, ready_timeout: float, use_agent: bool,
-       as_json: bool) -> None:
+       memory_limit: str | None, cpus: float | None, ready_timeout: float,
+       nova_path: str | None, use_agent: bool, as_json: bool) -> None:
     """Issue credentials, render config, launch, and wait until the shard is ready."""
     request = ShardUp(cloud_name, host, ctx.obj["cloud_config"], mode, count,
                       launcher or ("docker" if image else "process"), image, shard_command,
-                      force, memory_limit, cpus, ready_timeout)
+                      force, memory_limit, cpus, ready_timeout, nova=nova_path)
     session = _up_through_agent(request) if use_agent else None
     if session is None:
         from harness.shards.up import shard_up

@@ -11,6 +11,7 @@ from types import TracebackType
 
 import hvac
 
+from credentials.bus import BusTarget
 from credentials.database_grants import Mode
 from credentials.delivery import wrap_bundle, write_bundle
 from credentials.errors import CredentialsError
@@ -45,8 +46,9 @@ class CredentialSession:
 
     def __init__(self, cloud: Cloud, client: hvac.Client, layout: VaultLayout,
                  session: str | None = None, owner_pid: int | None = None,
-                 renew: bool = True) -> None:
+                 renew: bool = True, bus: BusTarget | None = None) -> None:
         self.cloud = cloud
+        self.bus = bus or bus_target(cloud)  # which queues and exchanges shards get
         self.client = client
         self.layout = layout
         self.state = store.new_state(
@@ -81,7 +83,7 @@ class CredentialSession:
         vhost = shadow_vhost(self.session, name) if mode == "shadow" else None
         request = ShardRequest(
             session=self.session, shard=name, host=host, mode=mode, ttl=chosen_ttl,
-            max_ttl=max_ttl, bus=bus_target(self.cloud), vhost=vhost,
+            max_ttl=max_ttl, bus=self.bus, vhost=vhost,
             database=database_target(self.cloud), db_connection=self.cloud.name, kv=kv or {},
             numbered=numbered,
         )

@@ -39,26 +39,35 @@ def prepare_local_cloud() -> list[str]:
     """Create the local cloud's database and configure the dev OpenBao to issue for it."""
     import pymysql
 
+    conn = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+    with conn, conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE IF NOT EXISTS `{LOCAL_DATABASE}`")
+    return bootstrap_vault(LOCAL_CLOUD_NAME)
+
+
+def bootstrap_vault(cloud_name: str) -> list[str]:
+    """Configure the dev OpenBao to issue for a cloud of the user's clouds.yaml."""
     from credentials.bootstrap import bootstrap
     from harness.config import load_cloud
     from harness.config.secrets import vault_client
     from harness.creds.targets import bootstrap_plan, layout_for
 
-    conn = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
-    with conn, conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE IF NOT EXISTS `{LOCAL_DATABASE}`")
-    cloud = load_cloud(LOCAL_CLOUD_NAME, user_config_path())
+    cloud = load_cloud(cloud_name, user_config_path())
     return bootstrap(vault_client(cloud), bootstrap_plan(cloud, layout_for(cloud))).created
 
 
-def write_local_cloud(path: Path | None = None) -> Path:
-    """Add or replace the `local` cloud in the user's clouds.yaml, keeping every other cloud."""
+def write_local_cloud(path: Path | None = None, name: str = LOCAL_CLOUD_NAME,
+                      entry: dict[str, Any] | None = None) -> Path:
+    """Add or replace a dev cloud (`local` by default) in the user's clouds.yaml, keeping every
+    other cloud; unchanged content is not rewritten."""
     target = path or user_config_path()
     existing: dict[str, Any] = {}
     if target.is_file():
         existing = yaml.safe_load(target.read_text()) or {}
     clouds = dict(existing.get("clouds") or {})
-    clouds[LOCAL_CLOUD_NAME] = local_cloud()
+    clouds[name] = entry if entry is not None else local_cloud()
     existing["clouds"] = clouds
-    write_text(target, yaml.safe_dump(existing, sort_keys=False), mode=0o644)
+    text = yaml.safe_dump(existing, sort_keys=False)
+    if not target.is_file() or target.read_text() != text:
+        write_text(target, text, mode=0o644)
     return target

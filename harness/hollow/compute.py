@@ -9,6 +9,7 @@ import datetime
 import functools
 import logging
 import threading
+import uuid as uuid_module
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -28,7 +29,12 @@ log = logging.getLogger(__name__)
 COMPUTE_TOPIC = "compute"
 DEFAULT_RPC_VERSION = "6.4"
 BINARY = "nova-compute"
-SERVICE_VERSION = 66  # nova's SERVICE_VERSION for a 6.4 compute RPC API
+# nova's SERVICE_VERSION of each compute RPC API: a conductor refuses a Service.create older
+# than the rest of its deployment (ServiceTooOld), so the hollow claims its RPC's.
+SERVICE_VERSIONS = {"6.4": 66, "6.5": 74}
+# What the scheduler asks of a nova host (OWNER_NOVA) and its image type pre-filter.
+PROVIDER_TRAITS = ("OWNER_NOVA", "COMPUTE_NODE", "COMPUTE_IMAGE_TYPE_QCOW2",
+                   "COMPUTE_IMAGE_TYPE_RAW")
 HYPERVISOR_TYPE = "hollow"
 
 
@@ -53,6 +59,13 @@ def per_instance(method: Callable[..., R]) -> Callable[..., R]:
     return locked
 
 
+def _record_id(reply: Any) -> int | None:
+    """The id a conductor's object_action reply gives the created record (None: none given)."""
+    updates = reply[0] if isinstance(reply, list | tuple) and reply else None
+    found = updates.get("id") if isinstance(updates, dict) else None
+    return found if isinstance(found, int) else None
+
+
 def _now() -> str:
     """Naive UTC now in oslo's wire format."""
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None).isoformat()
@@ -71,6 +84,10 @@ class HollowCompute:
         self.target = Target(topic=COMPUTE_TOPIC, server=host, version=rpc_version)
         self.hypervisor = FakeHypervisor(host, capacity)
         self.report_count = 0
+        self.service_version = SERVICE_VERSIONS.get(rpc_version, SERVICE_VERSIONS["6.4"])
+        self.service_id: int | None = None  # the conductor's record ids, once created
+        self.node_id: int | None = None
+        self.node_uuid = str(uuid_module.uuid5(uuid_module.NAMESPACE_DNS, host))
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -91,7 +108,7 @@ class HollowCompute:
         ports: list[dict[str, Any]] = []
         try:
             instance = self.save_instance(ctxt, instance, ["scheduling", None],
-                                          host=self.host, node=self.host,
+                                          host=self.host, node=self.host, **self.node_ref(),
                                           vm_state="building", task_state="networking")
             image_meta = self.fetch_image(ctxt, self.image_id(instance, image))
             ports = self.bind_ports(ctxt, instance, requested_networks)
@@ -293,8 +310,12 @@ class HollowCompute:
     def start_reporting(self) -> None:
         """At start, as nova-compute does: Service.create(), then the first resource report."""
         with periodic_context() as ctxt:
-            self.services.object_action(ctxt, self.service_record(), "create", {})
-            self.report_resources(ctxt)
+            reply = self.services.object_action(ctxt, self.service_record(), "create", {})
+            self.service_id = _record_id(reply)
+            reply = self.services.object_action(ctxt, self.compute_node_record(), "create", {})
+            self.node_id = _record_id(reply)
+            if "placement" in self.services.endpoints:
+                self.report_provider(ctxt)
 
     def heartbeat(self) -> None:
         """The servicegroup report: Service.save() with report_count bumped."""
@@ -305,8 +326,10 @@ class HollowCompute:
     def service_record(self) -> dict[str, Any]:
         """This host's Service object, every field marked changed."""
         data = {"host": self.host, "binary": BINARY, "topic": COMPUTE_TOPIC,
-                "report_count": self.report_count, "version": SERVICE_VERSION,
+                "report_count": self.report_count, "version": self.service_version,
                 "disabled": False}
+        if self.service_id is not None:
+            data["id"] = self.service_id
         return objects.primitive("Service", data, list(data))
 
     def report_resources(self, ctxt: dict[str, Any] | None = None) -> None:
@@ -320,9 +343,44 @@ class HollowCompute:
     def compute_node_record(self) -> dict[str, Any]:
         """This host's ComputeNode object with what the hypervisor has and uses."""
         capacity, used = self.hypervisor.capacity, self.hypervisor.used()
-        data = {"host": self.host, "hypervisor_type": HYPERVISOR_TYPE,
-                "memory_mb": capacity.memory_mb, "memory_mb_used": used.memory_mb,
-                "vcpus": capacity.vcpus, "vcpus_used": used.vcpus,
-                "local_gb": capacity.disk_gb, "local_gb_used": used.disk_gb,
-                "running_vms": self.hypervisor.guest_count()}
+        data: dict[str, Any] = {
+            "host": self.host, "hypervisor_type": HYPERVISOR_TYPE, "hypervisor_version": 1,
+            "hypervisor_hostname": self.host, "uuid": self.node_uuid, "cpu_info": "{}",
+            "host_ip": "127.0.0.1", "supported_hv_specs": [], "current_workload": 0,
+            "memory_mb": capacity.memory_mb, "memory_mb_used": used.memory_mb,
+            "free_ram_mb": capacity.memory_mb - used.memory_mb,
+            "vcpus": capacity.vcpus, "vcpus_used": used.vcpus,
+            "local_gb": capacity.disk_gb, "local_gb_used": used.disk_gb,
+            "free_disk_gb": capacity.disk_gb - used.disk_gb,
+            "disk_available_least": capacity.disk_gb - used.disk_gb,
+            "running_vms": self.hypervisor.guest_count()}
+        for key, value in (("id", self.node_id), ("service_id", self.service_id)):
+            if value is not None:
+                data[key] = value
         return objects.primitive("ComputeNode", data, list(data))
+
+    def node_ref(self) -> dict[str, Any]:
+        """The compute node id an instance placed here records (real nova refuses a node
+        without it), when the conductor gave one."""
+        return {} if self.node_id is None else {"compute_id": self.node_id}
+
+    def report_provider(self, ctxt: dict[str, Any]) -> None:
+        """This host's resource provider and inventory in placement, as the resource tracker
+        keeps them (the provider's uuid is the compute node's)."""
+        path = f"/resource_providers/{self.node_uuid}"
+        found = self.services.http(ctxt, "placement", "GET", "/resource_providers?name="
+                                   f"{self.host}", None, {"resource_providers": []})
+        if not found.get("resource_providers"):
+            self.services.http(ctxt, "placement", "POST", "/resource_providers",
+                               {"name": self.host, "uuid": self.node_uuid}, None)
+        provider = self.services.http(ctxt, "placement", "GET", path, None, {"generation": 0})
+        capacity = self.hypervisor.capacity
+        inventories = {"VCPU": capacity.vcpus, "MEMORY_MB": capacity.memory_mb,
+                       "DISK_GB": capacity.disk_gb}
+        body = {"resource_provider_generation": provider["generation"],
+                "inventories": {rc: {"total": total} for rc, total in inventories.items()}}
+        stored = self.services.http(ctxt, "placement", "PUT", f"{path}/inventories", body,
+                                    {"resource_provider_generation": 0})
+        traits = {"resource_provider_generation": stored["resource_provider_generation"],
+                  "traits": list(PROVIDER_TRAITS)}
+        self.services.http(ctxt, "placement", "PUT", f"{path}/traits", traits, None)

@@ -19,10 +19,10 @@ class HttpCallError(Exception):
 
 
 def request_json(method: str, url: str, body: Any = None, request_id: str | None = None,
-                 timeout: float = TIMEOUT) -> Any:
+                 timeout: float = TIMEOUT, extra_headers: dict[str, str] | None = None) -> Any:
     """Send one request with a JSON body; return the decoded JSON answer (None when empty)."""
     data = None if body is None else json.dumps(body).encode()
-    headers = {"Accept": "application/json"}
+    headers = {"Accept": "application/json", **(extra_headers or {})}
     if data is not None:
         headers["Content-Type"] = "application/json"
     if request_id:

@@ -14,6 +14,9 @@ from harness.hollow.http_client import request_json
 T = TypeVar("T")
 CONDUCTOR_TOPIC = "conductor"
 CONDUCTOR_VERSION = "3.0"
+# Placement as a keystone-less cloud serves it (noauth2: the token `admin` is its admin).
+SERVICE_HEADERS = {"placement": {"X-Auth-Token": "admin",
+                                 "OpenStack-API-Version": "placement 1.14"}}
 
 
 class External(Protocol):
@@ -54,9 +57,11 @@ class ShardServices:
 
     def http(self, ctxt: dict[str, Any], service: str, method: str, path: str, body: Any,
              stand_in: Any) -> Any:
-        """One JSON request to the image or network service, carrying the request id."""
+        """One JSON request to the image, network or placement service, with the request id."""
         url = self.endpoints[service].rstrip("/") + path
+        headers = SERVICE_HEADERS.get(service)
         return self.external(
             "http", url, method, body,
-            lambda: request_json(method, url, body, ctxt.get("request_id")), stand_in,
+            lambda: request_json(method, url, body, ctxt.get("request_id"),
+                                 extra_headers=headers), stand_in,
         )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from harness.bus import (
     MessagingTimeout,
     Notifier,
+    RemoteError,
     RPCClient,
     ServerSet,
     Target,
@@ -188,9 +189,8 @@ class ShardSet:
             except Exception as error:
                 if stop.is_set():
                     return
-                log.warning("%s: reporting in failed: %s; trying again in %.1fs", shard.host,
-                            str(error).splitlines()[0] if str(error) else type(error).__name__,
-                            pause)
+                log.warning("%s: report-in failed: %s; it keeps serving and tries again in "
+                            "%.1fs", shard.host, _first_line(error), pause)
                 if stop.wait(random.uniform(pause / 2, pause)):
                     return
                 pause = min(pause * 2, MAX_RETRY_PAUSE)
@@ -215,7 +215,9 @@ class ShardSet:
             try:
                 task()
             except Exception as error:
-                log.warning("periodic task %s failed: %s", getattr(task, "__name__", task), error)
+                reason = _first_line(error)
+                log.warning("periodic task %s failed: %s", getattr(task, "__name__", task),
+                            reason)
 
         if not self._stopped.is_set():
             self.executor.submit(run)
@@ -237,3 +239,10 @@ class ShardSet:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _first_line(error: BaseException) -> str:
+    """A failure as one line: a remote one's class and the first line of its message."""
+    if isinstance(error, RemoteError):
+        return f"{error.exc_type}: {(error.value or '').partition(chr(10))[0]}"
+    return str(error).partition("\n")[0] or type(error).__name__

@@ -1,4 +1,6 @@
-"""The sandbox's image service: a glance-like catalogue of a few images, read over HTTP."""
+"""The sandbox's image service: a glance-like catalogue of a few images, read over HTTP.
+
+Real nova-api reads it too, through glanceclient, which first fetches the image schema."""
 
 import hashlib
 
@@ -24,14 +26,22 @@ class ImageService(JsonService):
     def __init__(self) -> None:
         super().__init__()
         self.images = {
-            image_id(name): {"id": image_id(name), "name": name, "status": "active", **facts}
+            image_id(name): {"id": image_id(name), "name": name, "status": "active",
+                             "container_format": "bare", "visibility": "public", **facts}
             for name, facts in DEFAULT_IMAGES.items()
         }
         self.route("GET", r"/v2/images", self._list)
         self.route("GET", r"/v2/images/(?P<id>[0-9a-f-]+)", self._show)
+        self.route("GET", r"/v2/schemas/image", self._schema)
 
     def _list(self, _request: Request) -> Reply:
         return 200, {"images": list(self.images.values())}
+
+    def _schema(self, _request: Request) -> Reply:
+        """A permissive schema: glanceclient builds its image model from it."""
+        return 200, {"name": "image", "additionalProperties": True, "links": [],
+                     "properties": {"id": {"type": "string"}, "name": {"type": ["null", "string"]},
+                                    "status": {"type": "string"}}}
 
     def _show(self, request: Request) -> Reply:
         image = self.images.get(request.match["id"])

@@ -20,6 +20,7 @@ class NetworkService(JsonService):
         self.route("POST", r"/v2.0/ports", self._create)
         self.route("GET", r"/v2.0/ports", self._list)
         self.route("DELETE", r"/v2.0/ports/(?P<id>[0-9a-f-]+)", self._delete)
+        self.route("GET", r"/v2.0/networks", self._networks)
 
     def _create(self, request: Request) -> Reply:
         wanted = request.body.get("port") if isinstance(request.body, dict) else None
@@ -43,6 +44,10 @@ class NetworkService(JsonService):
         device = request.query.get("device_id")
         found = [p for p in list(self.ports.values()) if device is None or p["device_id"] == device]
         return 200, {"ports": found}
+
+    def _networks(self, _request: Request) -> Reply:
+        """No networks: ports are bound by device alone (real nova-compute asks on reboot)."""
+        return 200, {"networks": []}
 
     def _delete(self, request: Request) -> Reply:
         with self._lock:

@@ -7,11 +7,10 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from harness.hollow.context import request_context
-from harness.sandbox.board import InstanceBoard, Row, WaitTimeout
-from harness.sandbox.compute_api import ComputeApi
+from harness.sandbox.board import Predicate, Row, WaitTimeout
 from harness.sandbox.latency import LatencyBook
 
 DEFAULT_STEPS = ("build", "reboot", "delete")
@@ -19,6 +18,25 @@ KNOWN_STEPS = ("build", "console", "reboot", "stop", "start", "delete")
 CONSOLE_TAIL = 20  # lines of console a `console` step asks for (a call: it waits for them)
 USERS = 8
 PROJECTS = 4
+
+
+class LifecycleApi(Protocol):
+    """What traffic asks of a compute API: the sandbox's over RPC, or real nova-api's."""
+
+    def create(self, ctxt: dict[str, Any], image_id: str) -> str: ...
+    def reboot(self, ctxt: dict[str, Any], instance_uuid: str) -> None: ...
+    def stop(self, ctxt: dict[str, Any], instance_uuid: str) -> None: ...
+    def start(self, ctxt: dict[str, Any], instance_uuid: str) -> None: ...
+    def delete(self, ctxt: dict[str, Any], instance_uuid: str) -> None: ...
+    def console_output(self, ctxt: dict[str, Any], instance_uuid: str,
+                       tail_length: int | None = None) -> str: ...
+
+
+class StateBoard(Protocol):
+    """Where traffic waits for an instance to reach a state."""
+
+    def wait_for(self, uuid: str, predicate: Predicate, timeout: float) -> Row: ...
+    def forget(self, uuid: str) -> None: ...
 
 
 class OperationFailed(Exception):
@@ -29,7 +47,7 @@ class OperationFailed(Exception):
 class Step:
     """One operation: how to ask for it, and what its instance looks like once it is done."""
 
-    request: Callable[[ComputeApi, dict[str, Any], str], None]
+    request: Callable[[LifecycleApi, dict[str, Any], str], None]
     done: Callable[[Row], bool]
     wanted: Callable[[Row], bool]
 
@@ -42,7 +60,7 @@ def _in_state(vm_state: str) -> Callable[[Row], bool]:
     return lambda row: row["vm_state"] == vm_state
 
 
-def _read_console(api: ComputeApi, ctxt: dict[str, Any], uuid: str) -> None:
+def _read_console(api: LifecycleApi, ctxt: dict[str, Any], uuid: str) -> None:
     """Ask the guest's host for its console: a call, so production's answer is a reply."""
     api.console_output(ctxt, uuid, CONSOLE_TAIL)
 
@@ -69,9 +87,9 @@ def check_steps(steps: Sequence[str]) -> tuple[str, ...]:
 
 
 class TrafficGenerator:
-    """Drives instance lifecycles through a ComputeApi and times each operation."""
+    """Drives instance lifecycles through a compute API and times each operation."""
 
-    def __init__(self, api: ComputeApi, board: InstanceBoard, image_id: str, *,
+    def __init__(self, api: LifecycleApi, board: StateBoard, image_id: str, *,
                  steps: Sequence[str] = DEFAULT_STEPS, timeout: float = 60.0,
                  max_in_flight: int = 256) -> None:
         self.api = api

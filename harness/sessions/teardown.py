@@ -70,6 +70,14 @@ def _stop_process(resource: Resource, clients: CloudClients) -> None:
         terminate(int(pid), grace=5)
 
 
+def _remove_nova_compute(resource: Resource, clients: CloudClients) -> None:
+    """A real nova-compute's service, compute node and resource provider records."""
+    from harness.nova.shard import remove_compute_records
+
+    remove_compute_records(clients.cloud, resource.data["host"])
+
+
+NOVA_COMPUTE = "nova_compute"  # {host}: a real nova-compute's records in nova and placement
 CLEANERS: dict[str, Cleaner] = {
     "shard": _stop_shard,
     "queue": _delete_queue,
@@ -82,6 +90,7 @@ CLEANERS: dict[str, Cleaner] = {
     "creds_session": _end_creds_session,
     "keeper": _stop_process,
     "process": _stop_process,
+    NOVA_COMPUTE: _remove_nova_compute,
 }
 
 
@@ -146,7 +155,7 @@ def teardown(session: Session, store: SessionStore) -> list[str]:
 def describe(resource: Resource) -> str:
     """A short name for what a resource is, for people (never a secret: ids and names only)."""
     data = resource.data
-    for key in ("name", "id", "path", "shard", "vhost", "ref"):
+    for key in ("name", "id", "path", "shard", "vhost", "ref", "host"):
         if key in data:
             return str(data[key]) if key != "shard" else f"{data['shard']} ({data['launcher']})"
     return str(data)

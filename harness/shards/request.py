@@ -21,3 +21,4 @@ class ShardUp:
     ready_timeout: float = 60.0
     per_process: int = 1  # >1: each process serves hosts HOST-0 ... HOST-(per_process-1)
     hollow_args: tuple[str, ...] = ()  # more options for `harness hollow run`
+    nova: str | None = None  # real nova-compute: a checkout or venv, or "dev" for the dev one

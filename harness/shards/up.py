@@ -17,11 +17,13 @@ from harness.creds.targets import layout_for
 from harness.errors import UsageError
 from harness.hollow.shard_set import shard_hosts
 from harness.launchers import LaunchSpec, ShardHandle, get_launcher
-from harness.launchers.base import CREDENTIALS_MOUNT
+from harness.launchers.base import CREDENTIALS_MOUNT, RECORDS_MOUNT
+from harness.nova.compute_conf import write_compute_conf
+from harness.nova.shard import NovaBuild, nova_bus_target, ready_checks, resolve_build
 from harness.procinfo import start_time
 from harness.sessions import Resource, Session, SessionStore
 from harness.sessions.model import new_session_id
-from harness.sessions.teardown import CONSUMED_QUEUES, teardown
+from harness.sessions.teardown import CONSUMED_QUEUES, NOVA_COMPUTE, teardown
 from harness.shards.readiness import consumers, reported_in, vhost_of, wait_ready
 from harness.shards.request import ShardUp
 from harness.shards.shard_config import read_shard_config, shard_user, write_shard_conf
@@ -59,7 +61,9 @@ def _checks(cloud: Cloud, request: ShardUp, process_host: str,
     host = served_hosts(request, process_host)[-1]
     queue, shard_url = f"{COMPUTE_TOPIC}.{host}", read_shard_config([bundle]).bus_url
     checks = {f"a consumer on {queue}": lambda: consumers(shard_url, queue) > 0}
-    if request.mode == "production" and not request.command:
+    if request.nova is not None:
+        checks.update(ready_checks(cloud, host))
+    elif request.mode == "production" and not request.command:
         checks[f"{host} reported in to the conductor"] = partial(reported_in, cloud, host)
     return checks
 
@@ -99,31 +103,45 @@ def shard_up(request: ShardUp, store: SessionStore | None = None,
         raise UsageError("--launcher docker needs --image (see `harness image build`)")
     store = store or SessionStore()
     cloud = load_cloud(request.cloud, request.cloud_config)
+    build = _nova_build(request, cloud)
     clients = CloudClients(cloud)
     hosts = shard_hosts(request.host, request.count)
     if request.mode == "production" and not request.force:
         _refuse_taken_hosts(cloud, [h for p in hosts for h in served_hosts(request, p)])
-    endpoints = service_endpoints(cloud) if not request.command else dict(cloud.endpoints)
+    endpoints = (dict(cloud.endpoints) if request.command or build
+                 else service_endpoints(cloud))
     owner = owner or os.getpid()
     session = Session(new_session_id(), "shard", cloud.name, request.cloud_config,
                       owner_pid=owner, owner_started=start_time(owner) or "",
                       info={"mode": request.mode, "hosts": hosts, "launcher": request.launcher})
     store.save(session)
     try:
-        _wire(request, store, session, cloud, clients, hosts, endpoints)
+        _wire(request, store, session, cloud, clients, hosts, endpoints, build)
     except BaseException:
         teardown(session, store)
         raise
     return session
 
 
+def _nova_build(request: ShardUp, cloud: Cloud) -> NovaBuild | None:
+    """The real nova a request runs, checked against the cloud before anything is created."""
+    if request.nova is None:
+        return None
+    if request.launcher != "process" or request.command or request.mode != "production":
+        raise UsageError("--nova runs real nova-compute as a production process: it takes no "
+                         "--launcher docker, --image, --command or --mode shadow")
+    return resolve_build(cloud, request.nova)
+
+
 def _wire(request: ShardUp, store: SessionStore, session: Session, cloud: Cloud,
-          clients: CloudClients, hosts: list[str], endpoints: dict[str, str]) -> None:
+          clients: CloudClients, hosts: list[str], endpoints: dict[str, str],
+          build: NovaBuild | None) -> None:
     """Issue, configure, launch and wait for every shard, recording each step first."""
     with store.state(session, "starting", "running"):
         store.track(session, Resource("creds_session", {"id": session.id}))
         creds = CredentialSession(cloud, clients.vault, layout_for(cloud), session=session.id,
-                                  owner_pid=session.owner_pid, renew=False)
+                                  owner_pid=session.owner_pid, renew=False,
+                                  bus=nova_bus_target(cloud) if build else None)
         launcher = get_launcher(request.launcher)
         before = {vhost_of(cloud): {q["name"] for q in clients.management.queues(vhost_of(cloud))}}
         handles: dict[str, ShardHandle] = {}
@@ -138,9 +156,15 @@ def _wire(request: ShardUp, store: SessionStore, session: Session, cloud: Cloud,
             bundles[host] = delivery.conf_path
             vhosts[host] = delivery.record.vhost or vhost_of(cloud)
             write_shard_conf(conf_dir, cloud, endpoints)
-            spec = LaunchSpec(session.id, host, _shard_argv(request, host),
-                              store.root / session.id, image=request.image,
-                              credentials_dir=conf_dir, memory_limit=request.memory_limit,
+            argv, env, state_dir = _shard_argv(request, host), {}, None
+            if build:  # nova keeps its state where the shard may write: its records mount
+                state_dir = store.root / session.id / f"{host}.nova-state"
+                write_compute_conf(conf_dir, cloud, host, state_dir, Path(RECORDS_MOUNT))
+                argv, env = build.argv(Path(CREDENTIALS_MOUNT)), build.env()
+                store.track(session, Resource(NOVA_COMPUTE, {"host": host}))
+            spec = LaunchSpec(session.id, host, argv, store.root / session.id, env=env,
+                              image=request.image, credentials_dir=conf_dir,
+                              writable_dir=state_dir, memory_limit=request.memory_limit,
                               cpus=request.cpus)
             _track_queues(store, session, vhosts[host], served_hosts(request, host)[0],
                           delivery.conf_path, before.get(vhosts[host], set()))

@@ -44,7 +44,7 @@ def stored_password(secret_path: str = ADMIN_SECRET_PATH) -> str | None:
 def _local_admin() -> tuple[str, str, dict[str, str]]:
     """User, password and password reference of the broker administrator the `local` cloud
     names (what the last `harness dev up` set up), read once per process."""
-    from harness.cloud_clients import bus_password, bus_user
+    from harness.cloud.clients import bus_password, bus_user
     from harness.config import load_cloud
     from harness.dev.local_cloud import LOCAL_CLOUD_NAME
 

@@ -27,7 +27,7 @@ def test_status_json_reports_all_five_answering() -> None:
     assert done.returncode == 0, done.stderr
     status = json.loads(done.stdout)
     services = {row["service"]: row for row in status["services"]}
-    assert set(services) == {"rabbitmq", "mariadb", "postgresql", "openbao", "docker"}
+    assert {"rabbitmq", "mariadb", "postgresql", "openbao", "docker"} <= set(services)
     assert all(row["answering"] and row["version"] for row in services.values()), services
     assert status["docker0_bridge"] is False
     assert "missing" not in status["base_image"]

@@ -59,7 +59,7 @@ def test_a_failed_conductor_call_fails_only_that_report_and_the_shards_go_on(
         assert raised == [] and not starter.is_alive()
         assert conductor.failed == 1
         assert conductor.registered == {"mates-0", "mates-1", "mates-2"}
-        assert "mates-1: reporting in failed" in caplog.text and "Deadlock" in caplog.text
+        assert "mates-1: report-in failed" in caplog.text and "Deadlock" in caplog.text
     finally:
         shards.stop()
         servers.stop()

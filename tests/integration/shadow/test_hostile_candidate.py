@@ -21,7 +21,6 @@ from sqlalchemy import text
 
 from harness.bus import RPCClient, Target, Transport
 from harness.bus.management import ManagementClient
-from harness.dev.services.docker_engine import docker_client
 from harness.dev.services.rabbitmq import MANAGEMENT_URL, WELL_KNOWN_USER
 from harness.errors import HarnessError
 from harness.hollow.shard_set import ShardSet
@@ -30,6 +29,7 @@ from harness.launchers import get_launcher
 from harness.launchers.identity import FIRST_UID
 from harness.sandbox.cloud import SandboxCloud
 from harness.shadow.session import records_dir
+from harness.system.containers import docker_client
 from tests.conftest import ROOT_TOKEN_FILE
 from tests.integration.shadow.conftest import HOST
 from tests.integration.shards.harness_cli import cloud_of, harness, login_works

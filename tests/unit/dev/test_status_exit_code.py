@@ -28,6 +28,7 @@ class DeadService(LocalService):
 
 def test_status_exits_3_and_names_the_dead_service(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("harness.cli.dev.all_services", lambda: [DeadService()])
+    monkeypatch.setattr("harness.dev.services.nova.nova_installed", lambda: False)
     result = CliRunner().invoke(cli, ["dev", "status", "--json"], obj={})
     assert result.exit_code == 3
     rows = json.loads(result.output)["services"]

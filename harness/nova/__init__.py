@@ -1,0 +1,1 @@
+"""Real nova: a local control plane from PyPI, and real nova-compute wired in as a shard."""

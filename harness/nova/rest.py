@@ -1,0 +1,69 @@
+"""nova-api and placement over REST, as a keystone-less admin of the local nova cloud."""
+
+from typing import Any
+
+import requests
+
+from harness.errors import InfrastructureError
+from harness.nova.layout import API_HEADERS
+
+COMPUTE_MICROVERSION = "compute 2.88"
+PLACEMENT_MICROVERSION = "placement 1.14"
+PLACEMENT_HEADERS = {"X-Auth-Token": "admin", "OpenStack-API-Version": PLACEMENT_MICROVERSION}
+
+
+class RestClient:
+    """JSON over HTTP with fixed headers; a refused connection is an infrastructure error."""
+
+    def __init__(self, base_url: str, headers: dict[str, str], timeout: float = 30) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = requests.Session()
+        self.session.headers.update(headers)
+        self.timeout = timeout
+
+    def request(self, method: str, path: str, body: Any = None,
+                ok: tuple[int, ...] = (200, 201, 202, 204)) -> tuple[int, Any]:
+        """(status, JSON body or None); a status outside `ok` is an error naming the call."""
+        url = f"{self.base_url}{path}"
+        # A server may close a kept-alive connection just as a request goes out on it: a GET
+        # is tried once more on a fresh connection.
+        tries = 2 if method == "GET" else 1
+        for attempt in range(tries):
+            try:
+                response = self.session.request(method, url, json=body, timeout=self.timeout)
+                break
+            except requests.ConnectionError:
+                if attempt + 1 < tries:
+                    continue
+                raise InfrastructureError(f"{method} {url}: connection failed") from None
+            except requests.RequestException as error:
+                raise InfrastructureError(f"{method} {url}: {type(error).__name__}") from None
+        if response.status_code not in ok:
+            raise InfrastructureError(f"{method} {url}: {response.status_code} "
+                                      f"{response.text[:300]}")
+        return response.status_code, response.json() if response.content else None
+
+    def get(self, path: str, ok: tuple[int, ...] = (200,)) -> Any:
+        """GET a JSON document."""
+        return self.request("GET", path, ok=ok)[1]
+
+
+def compute_client(base_url: str) -> RestClient:
+    """nova-api, as an admin through the keystone-less pipeline."""
+    return RestClient(base_url, {**API_HEADERS, "OpenStack-API-Version": COMPUTE_MICROVERSION})
+
+
+def placement_client(base_url: str) -> RestClient:
+    """placement, as its noauth2 admin."""
+    return RestClient(base_url, PLACEMENT_HEADERS)
+
+
+def compute_services(api: RestClient, host: str | None = None) -> list[dict[str, Any]]:
+    """nova's own service list (of one host when given)."""
+    query = f"?host={host}" if host else ""
+    return list(api.get(f"/os-services{query}")["services"])
+
+
+def resource_providers(placement: RestClient, name: str) -> list[dict[str, Any]]:
+    """Placement's resource providers of that name."""
+    return list(placement.get(f"/resource_providers?name={name}")["resource_providers"])

@@ -1,0 +1,105 @@
+"""Traffic through real nova-api: servers built, rebooted, stopped, started and deleted over
+REST, their states read back from the API, timed by the sandbox's traffic generator."""
+
+import time
+from typing import Any
+
+from harness.nova.control_plane import FLAVOR
+from harness.nova.rest import RestClient, compute_client, compute_services
+from harness.sandbox.board import Predicate, Row, WaitTimeout
+from harness.sandbox.image_service import DEFAULT_IMAGES, image_id
+from harness.sandbox.traffic import TrafficGenerator
+
+POLL_SECONDS = 0.3
+
+
+class NovaRestLifecycles:
+    """The lifecycle API and the state board in one: nova-api is both."""
+
+    def __init__(self, api: RestClient) -> None:
+        self.api = api
+
+    def create(self, ctxt: dict[str, Any], image_id: str) -> str:
+        """POST /servers: a tiny server without networks, so neutron is only asked for ports."""
+        body = {"server": {"name": f"harness-{int(time.time() * 1000) % 10**8}",
+                           "flavorRef": FLAVOR["id"], "imageRef": image_id,
+                           "networks": "none"}}
+        return str(self.api.request("POST", "/servers", body)[1]["server"]["id"])
+
+    def _action(self, uuid: str, body: dict[str, Any]) -> Any:
+        return self.api.request("POST", f"/servers/{uuid}/action", body)[1]
+
+    def reboot(self, ctxt: dict[str, Any], instance_uuid: str) -> None:
+        """A soft reboot."""
+        self._action(instance_uuid, {"reboot": {"type": "SOFT"}})
+
+    def stop(self, ctxt: dict[str, Any], instance_uuid: str) -> None:
+        """os-stop."""
+        self._action(instance_uuid, {"os-stop": None})
+
+    def start(self, ctxt: dict[str, Any], instance_uuid: str) -> None:
+        """os-start."""
+        self._action(instance_uuid, {"os-start": None})
+
+    def delete(self, ctxt: dict[str, Any], instance_uuid: str) -> None:
+        """DELETE /servers/{id}."""
+        self.api.request("DELETE", f"/servers/{instance_uuid}", ok=(204, 404))
+
+    def console_output(self, ctxt: dict[str, Any], instance_uuid: str,
+                       tail_length: int | None = None) -> str:
+        """os-getConsoleOutput."""
+        reply = self._action(instance_uuid, {"os-getConsoleOutput": {"length": tail_length}})
+        return str(reply["output"])
+
+    def row(self, uuid: str) -> Row:
+        """The server's state as the traffic generator reads it (404: deleted)."""
+        status, body = self.api.request("GET", f"/servers/{uuid}", ok=(200, 404))
+        if status == 404:
+            return {"vm_state": "deleted", "task_state": None, "deleted": True, "fault": None}
+        server = body["server"]
+        return {"vm_state": server["OS-EXT-STS:vm_state"],
+                "task_state": server["OS-EXT-STS:task_state"],
+                "deleted": server["OS-EXT-STS:vm_state"] == "deleted",
+                "fault": (server.get("fault") or {}).get("message")}
+
+    def wait_for(self, uuid: str, predicate: Predicate, timeout: float) -> Row:
+        """Poll the server until predicate holds; WaitTimeout with its last state."""
+        deadline = time.monotonic() + timeout
+        while True:
+            row = self.row(uuid)
+            if predicate(row):
+                return row
+            if time.monotonic() > deadline:
+                raise WaitTimeout(f"server {uuid}: still vm_state={row['vm_state']!r} "
+                                  f"task_state={row['task_state']!r} after {timeout:g}s")
+            time.sleep(POLL_SECONDS)
+
+    def forget(self, uuid: str) -> None:
+        """Nothing kept per server."""
+
+
+def compute_hosts_up(api: RestClient) -> list[str]:
+    """The hosts whose nova-compute nova shows up and enabled."""
+    return sorted(s["host"] for s in compute_services(api)
+                  if s["binary"] == "nova-compute" and s["state"] == "up"
+                  and s["status"] == "enabled")
+
+
+def wait_for_compute_hosts(api: RestClient, timeout: float) -> list[str]:
+    """At least one compute host up, or TimeoutError."""
+    deadline = time.monotonic() + timeout
+    while not (hosts := compute_hosts_up(api)):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no nova-compute up after {timeout:g}s")
+        time.sleep(1.0)
+    return hosts
+
+
+def nova_traffic(compute_endpoint: str, steps: tuple[str, ...],
+                 timeout: float) -> tuple[RestClient, TrafficGenerator]:
+    """A traffic generator driving real nova-api at this endpoint."""
+    api = compute_client(compute_endpoint)
+    lifecycles = NovaRestLifecycles(api)
+    first_image = image_id(next(iter(DEFAULT_IMAGES)))
+    return api, TrafficGenerator(lifecycles, lifecycles, first_image, steps=steps,
+                                 timeout=timeout)
