@@ -33,7 +33,8 @@ def render_text(report: Report) -> str:
     if c.drift:
         lines += ["", "interface drift:"]
         lines += [f"  {d.category}: {d.kind} {d.target}.{d.method}"
-                  + (f" version {d.version} > cap {d.cap}" if d.cap else "") + f" x{d.count}"
+                  + (f" version {d.version} refused under cap {d.cap}" if d.cap else "")
+                  + f" x{d.count}"
                   for d in c.drift]
     if report.violations:
         lines += ["", "isolation violations (blocked):"]

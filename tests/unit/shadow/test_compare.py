@@ -166,6 +166,21 @@ def test_drift_above_cap_and_unseen_method() -> None:
     assert drift == {("above_cap", "object_action", 3), ("unseen_method", "brand_new", 1)}
 
 
+@pytest.mark.parametrize(("version", "cap", "category"), [
+    ("5.0", "6.2", "other_major"), ("7.0", "6.2", "other_major"), ("6.3", "6.2", "above_cap"),
+    ("6.2.1", "6.2", "above_cap"), ("six", "6.2", "bad_version"),
+    ("6.1", "6.2", None), ("6.2", "6.2", None)])
+def test_drift_follows_oslos_dispatcher_rule(version: str, cap: str, category: str | None
+                                             ) -> None:
+    data = run(n=1)
+    candidate = copy.deepcopy(data["production"])
+    for e in candidate:
+        e["version"] = version if e["kind"] == "rpc_call" else e["version"]
+    result = compare(data["production"], candidate, triggers=data["triggers"],
+                     caps={"conductor": cap})
+    assert [d.category for d in result.drift] == ([category] if category else [])
+
+
 def test_ids_in_targets_are_folded_so_a_change_counts_across_triggers() -> None:
     triggers = {f"m{i}": "terminate_instance" for i in range(20)}
     production = [effect(t, 1, "http", f"http://127.0.0.1:9696/v2.0/ports?device_id="

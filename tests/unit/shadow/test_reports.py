@@ -27,7 +27,7 @@ def test_text_names_difference_drift_and_violation() -> None:
     assert "UNEXPLAINED DIFFERENCES" in text
     assert "build_and_run_instance: hypervisor:fake:spawn memory_mb" in text
     assert "production=512 candidate=2048" in text
-    assert "above_cap: rpc_call conductor.object_action version 3.9 > cap 3.0" in text
+    assert "above_cap: rpc_call conductor.object_action version 3.9 refused under cap 3.0" in text
     assert "connect 127.0.0.9:80" in text
     assert "not observable: replies" in text
     assert "not mirrored" not in text  # nothing was shed
