@@ -319,10 +319,10 @@ class HollowCompute:
 
     def compute_node_record(self) -> dict[str, Any]:
         """This host's ComputeNode object with what the hypervisor has and uses."""
-        capacity, used = self.hypervisor.capacity, self.hypervisor.used()
+        capacity, (used, guests) = self.hypervisor.capacity, self.hypervisor.usage()
         data = {"host": self.host, "hypervisor_type": HYPERVISOR_TYPE,
                 "memory_mb": capacity.memory_mb, "memory_mb_used": used.memory_mb,
                 "vcpus": capacity.vcpus, "vcpus_used": used.vcpus,
                 "local_gb": capacity.disk_gb, "local_gb_used": used.disk_gb,
-                "running_vms": self.hypervisor.guest_count()}
+                "running_vms": guests}
         return objects.primitive("ComputeNode", data, list(data))

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.shadow.compare.aggregates import AGGREGATE_PATHS, TotalsCheck, check_totals
 from harness.shadow.compare.drift import Drift, find_drift
 from harness.shadow.compare.fields import diff_observations
 from harness.shadow.compare.ignore import IgnoreRules
@@ -80,11 +81,21 @@ def _diffs(
     triggers: Mapping[str, str], production: dict[str, list[Effect]],
     shadow: dict[str, list[Effect]], structural: bool,
 ) -> list[Mismatch]:
+    """Per trigger, every difference but those in host-wide totals (checked on their own)."""
     found: list[Mismatch] = []
     for trigger, method in triggers.items():
         found += diff_observations(trigger, method, production.get(trigger, []),
                                    shadow.get(trigger, []), structural)
-    return found
+    return [m for m in found if m.path not in AGGREGATE_PATHS]
+
+
+def _shadow_mismatches(
+    triggers: Mapping[str, str], production: list[Effect], prod: dict[str, list[Effect]],
+    shadow: list[Effect], structural: bool,
+) -> tuple[list[Mismatch], TotalsCheck]:
+    """A shadow's per-trigger mismatches plus its totals' own, and the reports checked."""
+    totals = check_totals(production, shadow)
+    return _diffs(triggers, prod, observe(shadow), structural) + totals.mismatches, totals
 
 
 def _rates(mismatches: Iterable[Mismatch], compared: Counter[str]) -> dict[Field, float]:
@@ -111,18 +122,19 @@ def compare(
     shadows received. Without it, every trigger production reacted to is compared.
     """
     production, candidate = list(production), list(candidate)
-    prod, cand = observe(production), observe(candidate)
+    prod = observe(production)
     triggers = dict(triggers) if triggers is not None else dict.fromkeys(prod, "?")
     rules, limits = ignore or IgnoreRules(), thresholds or Thresholds()
-    result = Comparison(compared=Counter(triggers.values()))
-    raw = _diffs(triggers, prod, cand, structural)
+    raw, totals = _shadow_mismatches(triggers, production, prod, candidate, structural)
+    result = Comparison(compared=Counter(triggers.values()) + totals.checked)
     kept = [m for m in raw if not rules.ignores(m)]
     result.ignored = len(raw) - len(kept)
     noise_rates: dict[Field, float] = {}
     if control is not None:
-        noise = [m for m in _diffs(triggers, prod, observe(control), structural)
-                 if not rules.ignores(m)]
-        noise_rates = _rates(noise, result.compared)
+        noise, control_totals = _shadow_mismatches(triggers, production, prod, list(control),
+                                                   structural)
+        noise_rates = _rates([m for m in noise if not rules.ignores(m)],
+                             Counter(triggers.values()) + control_totals.checked)
     by_field: dict[Field, list[Mismatch]] = defaultdict(list)
     for m in kept:
         by_field[m.field].append(m)

@@ -9,8 +9,9 @@ import yaml
 from harness.errors import ConfigError
 from harness.shadow.compare.mismatch import Mismatch
 
-# Fields that differ between any two runs by construction: message ids, clocks, sequence numbers.
-DEFAULT_IGNORES = ("*_msg_id", "*_unique_id", "*_reply_q", "*timestamp", "*message_id")
+# Fields that differ between any two runs by construction: message ids, and clocks (nova's
+# `*_at` fields, notifications' timestamps), which say when a side ran, never what it did.
+DEFAULT_IGNORES = ("*_msg_id", "*_unique_id", "*_reply_q", "*timestamp", "*message_id", "*_at")
 
 
 @dataclass(frozen=True)

@@ -80,15 +80,15 @@ def test_noise_seen_by_the_control_is_subtracted() -> None:
         out = copy.deepcopy(data["production"])
         for e in out:
             if e["kind"] == "rpc_call":
-                e["payload"]["updates"]["launched_at"] = rng.random()  # differs run to run
+                e["payload"]["updates"]["console_token"] = rng.random()  # differs run to run
         return out
 
     control, candidate = noisy(), noisy()
     without = compare(data["production"], candidate, triggers=data["triggers"])
-    assert [r.path for r in without.reported] == ["updates.launched_at"]
+    assert [r.path for r in without.reported] == ["updates.console_token"]
     result = compare(data["production"], candidate, control, triggers=data["triggers"])
     assert result.reported == [] and not result.unexplained
-    assert [r.path for r in result.noise] == ["updates.launched_at"]
+    assert [r.path for r in result.noise] == ["updates.console_token"]
     assert result.noise[0].noise_rate == 1.0
 
 
