@@ -15,6 +15,7 @@ from harness.shadow.relay import Trigger
 SIDES = ("production", "control", "candidate")
 TRIGGERS = "triggers.jsonl"
 COUNTERS = "counters.json"
+REPLAYED = "replayed.json"  # the shadows' reads answered with production's answer
 RECENT_TRIGGERS = 200_000  # replies come within seconds of their call: older ones are forgotten
 FLUSH_EVERY = 0.5  # seconds: a line-buffered write per trigger cost the relay a tenth of its rate
 

@@ -97,6 +97,9 @@ def diff_observations(
                 order_want.append((want[i][0], key))
                 order_got.append((got[j][0], key))
                 w, g = want[i][1], got[j][1]
+                if w.get("target") != g.get("target"):  # ids folded to match, compared here
+                    found.append(Mismatch(trigger, method, key, "value", "target",
+                                          w.get("target"), g.get("target")))
                 if w.get("version") != g.get("version"):
                     found.append(Mismatch(trigger, method, key, "version", "version",
                                           w.get("version"), g.get("version")))
