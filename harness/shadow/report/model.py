@@ -17,6 +17,7 @@ class Report:
     observable: dict[str, bool] = field(default_factory=dict)  # which production effects we saw
     violations: list[dict[str, Any]] = field(default_factory=list)  # blocked escapes
     title: str = ""
+    reads: list[dict[str, Any]] = field(default_factory=list)  # side, read, replayed, stubbed
 
     @property
     def methods(self) -> list[str]:
@@ -42,5 +43,5 @@ class Report:
             "ignored": c.ignored,
             "drift": [d.to_dict() for d in c.drift],
             "counters": self.counters, "observable": self.observable,
-            "violations": self.violations,
+            "violations": self.violations, "reads": self.reads,
         }

@@ -38,3 +38,15 @@ def test_demo_json_is_the_whole_report(tmp_path: Path) -> None:
     report = json.loads(done.stdout)
     assert report["unexplained"] is True
     assert {m["path"] for m in report["mismatches"]} >= {"memory_mb"}
+
+
+def test_demo_runs_the_steps_asked_and_refuses_a_lifecycle_without_delete(tmp_path: Path
+                                                                           ) -> None:
+    done = demo_in_empty_network(tmp_path, "--change", "jittery", "--no-control", "--steps",
+                                 "build,stop,start,delete")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "stop_instance" in done.stdout and "reboot_instance" not in done.stdout
+    bad = demo_in_empty_network(tmp_path, "--steps", "build,reboot")
+    assert bad.returncode == 2
+    assert "--steps 'build,reboot': a lifecycle starts with build and ends with delete" \
+        in bad.stderr
