@@ -86,6 +86,22 @@ def read_triggers(root: Path) -> dict[str, str]:
     return found
 
 
+def read_trigger_details(root: Path, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The relayed messages with these ids as the relay logged them (method, instance, args)."""
+    wanted, found = set(ids), {}
+    path = root / TRIGGERS
+    if not wanted or not path.is_file():
+        return {}
+    for line in path.read_text().splitlines():
+        try:
+            trigger = json.loads(line)
+        except ValueError:
+            continue
+        if trigger.get("id") in wanted:
+            found[trigger["id"]] = trigger
+    return found
+
+
 def write_counters(root: Path, counters: dict[str, int]) -> None:
     """Save the relay's counters (atomically: status reads them while the session runs)."""
     write_json(root / COUNTERS, dict(counters), mode=0o600)

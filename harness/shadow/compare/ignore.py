@@ -22,13 +22,19 @@ class IgnoreRules:
 
     def ignores(self, mismatch: Mismatch) -> bool:
         """True when some rule for the trigger's method matches the mismatch's path."""
-        if any(fnmatchcase(mismatch.path, glob) for glob in DEFAULT_IGNORES):
-            return True
-        return any(
-            fnmatchcase(mismatch.method, method)
-            and any(fnmatchcase(mismatch.path, glob) for glob in paths)
-            for method, paths in self.rules.items()
-        )
+        return self.rule_for(mismatch) is not None
+
+    def rule_for(self, mismatch: Mismatch) -> str | None:
+        """The rule that hides the mismatch (`default: GLOB` or `METHOD: GLOB`), else None."""
+        for glob in DEFAULT_IGNORES:
+            if fnmatchcase(mismatch.path, glob):
+                return f"default: {glob}"
+        for method, paths in self.rules.items():
+            if fnmatchcase(mismatch.method, method):
+                for glob in paths:
+                    if fnmatchcase(mismatch.path, glob):
+                        return f"{method}: {glob}"
+        return None
 
     @classmethod
     def load(cls, path: Path) -> "IgnoreRules":
