@@ -7,7 +7,8 @@ are not compared trigger by trigger. The rule instead:
 
 - every report a shadow makes must equal what its own effects imply: the instances its own
   hypervisor effects had made live when it read its totals, each counted with what production's
-  effects say that instance takes (its spawn: memory, vCPUs, disk; one for running_vms);
+  effects say that instance takes (its spawn: memory, vCPUs, disk; one for running_vms), or the
+  control's where production's hypervisor is not observable (a session's tap cannot see it);
 - a report is read between its trigger's previous effect and the save itself, and a spawn or
   destroy happens between its own previous effect and its record, so a change that may fall on
   either side of the read widens the range of totals accepted instead of failing the report;
@@ -79,6 +80,11 @@ def _guest_change(effect: Effect) -> tuple[str, int] | None:
     return (str(payload["instance"]), sign) if "instance" in payload else None
 
 
+def reports_totals(effects: Iterable[Effect]) -> bool:
+    """Whether a side reported host-wide totals at all (else there is nothing to check)."""
+    return any(_totals(e) is not None for e in effects if e.get("kind") == "rpc_call")
+
+
 def contributions(effects: Iterable[Effect]) -> dict[str, dict[str, int]]:
     """What each instance takes, per total, from its spawn's payload."""
     found: dict[str, dict[str, int]] = {}
@@ -130,14 +136,14 @@ def _shown(low: int, high: int) -> int | str:
     return low if low == high else f"{low}..{high}"
 
 
-def check_totals(production: Iterable[Effect], side: Iterable[Effect]) -> TotalsCheck:
-    """Check every totals report of one shadow side against what its own effects imply."""
-    worth = contributions(production)
+def check_totals(worth: Mapping[str, dict[str, int]], side: Iterable[Effect]) -> TotalsCheck:
+    """Check every totals report of one shadow side against what its own effects imply, each
+    guest counted at `worth` (production's `contributions`)."""
+    result = TotalsCheck()
     shards: dict[str, list[Effect]] = defaultdict(list)
     for effect in side:
         if effect.get("caused_by"):
             shards[str(effect.get("shard"))].append(effect)
-    result = TotalsCheck()
     for effects in shards.values():
         _check_shard(sorted(effects, key=lambda e: e.get("seq", 0)), worth, result)
     return result
@@ -148,6 +154,7 @@ def _check_shard(effects: list[Effect], worth: Mapping[str, dict[str, int]],
     previous: dict[str, float] = {}
     changes: list[Change] = []
     reports: list[tuple[Effect, float]] = []
+    worth = dict(worth)  # a guest production never spawned counts at the side's own worth
     for effect in effects:
         trigger, seq = str(effect["caused_by"]), int(effect.get("seq", 0))
         after = previous.get(trigger, NEVER)
@@ -155,7 +162,7 @@ def _check_shard(effects: list[Effect], worth: Mapping[str, dict[str, int]],
         if (change := _guest_change(effect)) is not None:
             changes.append(Change(seq, after, *change, trigger))
             if change[1] > 0 and change[0] not in worth:
-                worth = {**worth, **contributions([effect])}
+                worth.update(contributions([effect]))
         elif _totals(effect) is not None:
             reports.append((effect, after))
     ledger = _Ledger(changes, worth)

@@ -6,7 +6,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.shadow.compare.aggregates import AGGREGATE_PATHS, TotalsCheck, check_totals
+from harness.shadow.compare.aggregates import (
+    AGGREGATE_PATHS,
+    TotalsCheck,
+    check_totals,
+    contributions,
+    reports_totals,
+)
 from harness.shadow.compare.drift import Drift, find_drift
 from harness.shadow.compare.evidence import evidence
 from harness.shadow.compare.fields import diff_observations
@@ -111,11 +117,13 @@ def _diffs(
 
 
 def _shadow_mismatches(
-    triggers: Mapping[str, str], production: list[Effect], prod: dict[str, list[Effect]],
-    shadow: list[Effect], observed: dict[str, list[Effect]], structural: bool,
+    triggers: Mapping[str, str], worth: Mapping[str, dict[str, int]] | None,
+    prod: dict[str, list[Effect]], shadow: list[Effect], observed: dict[str, list[Effect]],
+    structural: bool,
 ) -> tuple[list[Mismatch], TotalsCheck]:
-    """A shadow's per-trigger mismatches plus its totals' own, and the reports checked."""
-    totals = check_totals(production, shadow)
+    """A shadow's per-trigger mismatches plus its totals' own (None: it reported none), and
+    the reports checked."""
+    totals = check_totals(worth, shadow) if worth is not None else TotalsCheck()
     return _diffs(triggers, prod, observed, structural) + totals.mismatches, totals
 
 
@@ -159,22 +167,26 @@ def compare(
     shadows received. Without it, every trigger production reacted to is compared.
     """
     production, candidate = list(production), list(candidate)
+    control = list(control) if control is not None else None
+    reporting = {"candidate": reports_totals(candidate), "control": reports_totals(control or [])}
+    worth = (contributions(production) or contributions(control or [])
+             if any(reporting.values()) else {})
     prod = observe(production)
     triggers = dict(triggers) if triggers is not None else dict.fromkeys(prod, "?")
     rules, limits = ignore or IgnoreRules(), thresholds or Thresholds()
     sides: dict[str, dict[str, list[Effect]]] = {"production": prod,
                                                  "candidate": observe(candidate)}
-    raw, totals = _shadow_mismatches(triggers, production, prod, candidate, sides["candidate"],
-                                     structural)
+    raw, totals = _shadow_mismatches(triggers, worth if reporting["candidate"] else None, prod,
+                                     candidate, sides["candidate"], structural)
     result = Comparison(compared=Counter(triggers.values()) + totals.checked)
     kept, result.hidden = _hidden(raw, rules)
     result.ignored = len(raw) - len(kept)
     noise_rates: dict[Field, float] = {}
     if control is not None:
-        control = list(control)
         sides = {"production": prod, "control": observe(control), "candidate": sides["candidate"]}
-        noise, control_totals = _shadow_mismatches(triggers, production, prod, control,
-                                                   sides["control"], structural)
+        noise, control_totals = _shadow_mismatches(
+            triggers, worth if reporting["control"] else None, prod, control, sides["control"],
+            structural)
         noise_rates = _rates([m for m in noise if not rules.ignores(m)],
                              Counter(triggers.values()) + control_totals.checked)
     by_field: dict[Field, list[Mismatch]] = defaultdict(list)

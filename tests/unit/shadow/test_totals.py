@@ -148,3 +148,11 @@ def test_a_control_failing_the_same_check_is_noise() -> None:
     result = compare(production, candidate, control, triggers=triggers())
     assert not [r for r in result.reported if r.method == UNIT]
     assert any(n.method == UNIT and n.path == "running_vms" for n in result.noise)
+
+
+def test_without_productions_hypervisor_the_control_says_what_a_guest_takes() -> None:
+    tapped = [e for e in Side().play(one_after_another()).effects if e["kind"] != "hypervisor"]
+    control = Side().play(interleaved()).effects
+    candidate = Side().play(list(shuffled(5)), memory_factor=2).effects
+    result = compare(tapped, candidate, control, triggers=triggers())
+    assert (UNIT, "value", "memory_mb_used") in reported(result)
