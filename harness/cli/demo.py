@@ -10,10 +10,12 @@ import click
 from harness.bus import memory
 from harness.cli.output import emit_json
 from harness.config import load_cloud
+from harness.errors import UsageError
 from harness.exitcodes import ExitCode
+from harness.sandbox.traffic import KNOWN_STEPS, check_steps
 from harness.sessions.model import new_session_id
 from harness.shadow.candidates import CHANGES
-from harness.shadow.embedded import EmbeddedExperiment, Vhosts
+from harness.shadow.embedded import LIFECYCLE, EmbeddedExperiment, Vhosts
 from harness.shadow.publish import publish
 from harness.shadow.report import RENDERERS
 
@@ -60,9 +62,14 @@ def cloud_vhosts(ctx: click.Context, cloud_name: str, session: str) -> Iterator[
 @click.option("--change", type=click.Choice(sorted(CHANGES)), default="resource-accounting",
               show_default=True, help="How the candidate differs from production.")
 @click.option("--lifecycles", default=20, show_default=True, type=click.IntRange(1, 10_000),
-              help="Instance lifecycles (build, console, reboot, delete) to mirror.")
+              help="Instance lifecycles (see --steps) to mirror.")
 @click.option("--rate", default=20.0, show_default=True, type=click.FloatRange(0.1),
               help="Lifecycles started per second.")
+@click.option("--steps", default=",".join(LIFECYCLE), show_default=True,
+              help="The operations of each lifecycle, comma-separated (build first, delete "
+                   f"last; known: {', '.join(KNOWN_STEPS)}).")
+@click.option("--sample", default=1.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Fraction of instances mirrored to the shadows (consistent per instance).")
 @click.option("--no-control", is_flag=True, help="Run without a control shadow (no noise "
               "subtraction).")
 @click.option("--cloud", "cloud_name", help="Run against this cloud's RabbitMQ instead of the "
@@ -74,8 +81,9 @@ def cloud_vhosts(ctx: click.Context, cloud_name: str, session: str) -> Iterator[
 @click.option("--expect-change", is_flag=True, help="Exit 0 when the report is what the change "
               "should give (differences; none for 'none' and 'slower'), 1 when it is not.")
 @click.pass_context
-def command(ctx: click.Context, change: str, lifecycles: int, rate: float, no_control: bool,
-            cloud_name: str | None, output: Path, as_json: bool, expect_change: bool) -> None:
+def command(ctx: click.Context, change: str, lifecycles: int, rate: float, steps: str,
+            sample: float, no_control: bool, cloud_name: str | None, output: Path,
+            as_json: bool, expect_change: bool) -> None:
     """Run a complete shadow session with no external service and report the differences.
 
     A sandbox cloud drives instance lifecycles through a production hollow compute; a control
@@ -84,12 +92,17 @@ def command(ctx: click.Context, change: str, lifecycles: int, rate: float, no_co
     with --expect-change when the report is not what the change should give.
     """
     chosen = CHANGES[change]
+    try:
+        lifecycle = check_steps([step.strip() for step in steps.split(",") if step.strip()])
+    except ValueError as error:
+        raise UsageError(f"--steps {steps!r}: {error}") from None
     session = new_session_id()
     vhosts = cloud_vhosts(ctx, cloud_name, session) if cloud_name else memory_vhosts(session)
     with tempfile.TemporaryDirectory(prefix="harness-demo-") as tmp, vhosts as urls:
         if no_control:
             urls.control = None
-        experiment = EmbeddedExperiment(urls, Path(tmp), chosen.shard, session=session,
+        experiment = EmbeddedExperiment(urls, Path(tmp), chosen.shard, sample=sample,
+                                        steps=lifecycle, session=session,
                                         progress=lambda line: click.echo(f"demo: {line}",
                                                                          err=True))
         book = experiment.run(lifecycles, rate)

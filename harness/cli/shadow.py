@@ -5,11 +5,13 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
 from harness.atomic import write_json
 from harness.cli.output import emit_json, json_option
+from harness.cloud.clients import CloudClients
 from harness.config import load_cloud
 from harness.errors import InfrastructureError, UsageError
 from harness.exitcodes import ExitCode
@@ -22,16 +24,19 @@ from harness.sessions.model import new_session_id, shard_handles
 from harness.sessions.teardown import teardown
 from harness.shadow.compare import IgnoreRules
 from harness.shadow.compare.comparison import Thresholds
+from harness.shadow.preflight import check_host
 from harness.shadow.publish import publish
 from harness.shadow.records import read_counters
 from harness.shadow.report import RENDERERS
 from harness.shadow.session import ShadowDriver, ShadowRequest, new_session, records_dir
 from harness.shadow.sources import ShardSource
+from harness.shards.readiness import vhost_of
 from harness.system.process import spawn, terminate
 from harness.tables import format_table
 
 REQUEST_FILE = "request.json"
 START_TIMEOUT = 120.0
+IDLE_WARNING_AFTER = 60.0  # seconds a running session may mirror nothing before status warns
 
 
 @click.group(name="shadow")
@@ -76,19 +81,27 @@ def _duration(text: str | None) -> float | None:
               help="With --yield-cpu: unbind the mirror too while the relay holds, so the "
                    "broker copies nothing; production's messages meanwhile are never "
                    "mirrored (shed_ms).")
+@click.option("--force", is_flag=True,
+              help="Start even when production has no such host (nothing consumes its queue "
+                   "and the conductor knows no nova-compute service on it).")
 @json_option
 @click.pass_context
 def start(ctx: click.Context, cloud_name: str, production_host: str, candidate: str,
           control: str | None, sample: float, duration: str | None, responders: str | None,
-          firehose: bool, yield_cpu: float | None, shed: bool, as_json: bool) -> None:
+          firehose: bool, yield_cpu: float | None, shed: bool, force: bool,
+          as_json: bool) -> None:
     """Start a session; it runs in the background until `shadow stop` or its duration."""
     if shed and not yield_cpu:
         raise UsageError("--shed: it sheds the mirror while the relay holds, so it needs "
                          "--yield-cpu FRACTION")
-    load_cloud(cloud_name, ctx.obj["cloud_config"])  # a bad cloud fails here, not in the driver
+    cloud = load_cloud(cloud_name, ctx.obj["cloud_config"])  # fails here, not in the driver
     for value, option in ((candidate, "--candidate"), (control, "--control")):
         if value:
             ShardSource.parse(value, option)
+    if not force:
+        check = check_host(CloudClients(cloud), production_host)
+        if not check.exists:
+            raise UsageError(check.refusal(vhost_of(cloud)))
     request = ShadowRequest(cloud_name, production_host, candidate, control, sample,
                             _duration(duration), responders, ctx.obj["cloud_config"], firehose,
                             yield_cpu, shed)
@@ -157,6 +170,9 @@ def status(session_id: str | None, as_json: bool) -> None:
     rows = [{"session": s.id, "of": s.info.get("host", ""), "state": s.state
              if s.owner_alive() or s.state == "down" else "dead",
              **read_counters(records_dir(s.id))} for s in sessions]
+    for session, row in zip(sessions, rows, strict=True):
+        if (warning := idle_warning(row, time.time() - session.created_at)) is not None:
+            click.echo(f"warning: {warning}", err=True)
     if as_json:
         emit_json(rows)
         return
@@ -164,6 +180,18 @@ def status(session_id: str | None, as_json: bool) -> None:
                "undecodable", "held_ms", "shed_ms", "tap_seen", "production_replies_seen",
                "candidate_replies_seen"]
     click.echo(format_table(headers, [[r.get(h, 0) for h in headers] for r in rows]))
+
+
+def idle_warning(row: dict[str, Any], age: float) -> str | None:
+    """A running session that mirrored nothing for a minute while production's tap saw it
+    busy is most likely shadowing the wrong host."""
+    if row["state"] != "running" or age < IDLE_WARNING_AFTER or row.get("mirrored", 0):
+        return None
+    if not row.get("tap_seen", 0):
+        return None
+    return (f"session {row['session']} has mirrored nothing in {age:.0f} s while production "
+            f"sent {row['tap_seen']} messages to its conductor and notifications: is --of "
+            f"{row['of']} the host you meant?")
 
 
 @command.command()

@@ -132,7 +132,7 @@ class HollowCompute:
         self.destroy_guest(ctxt, instance)
         self.unbind_ports(ctxt, instance)
         self.destroy_instance(ctxt, instance)
-        self.report_resources(ctxt)
+        self.report_after_delete(ctxt)
         self.notify_instance(ctxt, instance, "delete", "end")
         with self._locks_guard:
             self._locks.pop(self.uuid(instance), None)
@@ -247,9 +247,12 @@ class HollowCompute:
         uuid = self.uuid(instance)
         found = self.services.http(ctxt, "network", "GET", f"/v2.0/ports?device_id={uuid}",
                                    None, {"ports": []})
-        for port in found.get("ports", []):
-            self.services.http(ctxt, "network", "DELETE", f"/v2.0/ports/{port['id']}", None,
-                               None)
+        for port_id in self.ports_to_delete(uuid, found.get("ports", [])):
+            self.services.http(ctxt, "network", "DELETE", f"/v2.0/ports/{port_id}", None, None)
+
+    def ports_to_delete(self, uuid: str, found: list[dict[str, Any]]) -> list[str]:
+        """The ids of the guest's ports to delete: every port found bound to it."""
+        return [str(port["id"]) for port in found]
 
     def save_instance(self, ctxt: dict[str, Any], instance: dict[str, Any],
                       expected_task_state: list[str | None] | None,
@@ -340,9 +343,13 @@ class HollowCompute:
         with periodic_context() as own:
             self.services.object_action(own, self.compute_node_record(), "save", {})
 
+    def report_after_delete(self, ctxt: dict[str, Any]) -> None:
+        """The resource tracker's update once a guest is gone."""
+        self.report_resources(ctxt)
+
     def compute_node_record(self) -> dict[str, Any]:
         """This host's ComputeNode object with what the hypervisor has and uses."""
-        capacity, used = self.hypervisor.capacity, self.hypervisor.used()
+        capacity, (used, guests) = self.hypervisor.capacity, self.hypervisor.usage()
         data: dict[str, Any] = {
             "host": self.host, "hypervisor_type": HYPERVISOR_TYPE, "hypervisor_version": 1,
             "hypervisor_hostname": self.host, "uuid": self.node_uuid, "cpu_info": "{}",
@@ -353,7 +360,7 @@ class HollowCompute:
             "local_gb": capacity.disk_gb, "local_gb_used": used.disk_gb,
             "free_disk_gb": capacity.disk_gb - used.disk_gb,
             "disk_available_least": capacity.disk_gb - used.disk_gb,
-            "running_vms": self.hypervisor.guest_count()}
+            "running_vms": guests}
         for key, value in (("id", self.node_id), ("service_id", self.service_id)):
             if value is not None:
                 data[key] = value

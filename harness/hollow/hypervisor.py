@@ -57,6 +57,12 @@ class FakeHypervisor:
         with self._lock:
             return sum((g.resources for g in self._guests.values()), Resources())
 
+    def usage(self) -> tuple[Resources, int]:
+        """What the guests take and how many they are, read together (one report's totals)."""
+        with self._lock:
+            return (sum((g.resources for g in self._guests.values()), Resources()),
+                    len(self._guests))
+
     def free(self) -> Resources:
         """What is left for new guests."""
         return self.capacity - self.used()

@@ -53,6 +53,21 @@ class Conductor:
             raise UnsupportedObjectAction(f"{name}.{objmethod} is not served by the sandbox")
         return [{}, action(objinst, kwargs or {})]
 
+    def object_class_action_versions(self, ctxt: dict[str, Any], objname: str, objmethod: str,
+                                     object_versions: dict[str, str] | None = None,
+                                     args: list[Any] | None = None,
+                                     kwargs: dict[str, Any] | None = None) -> Any:
+        """A class method of an object: only Service.get_by_host_and_binary (None: no such
+        service, as nova answers)."""
+        if (objname, objmethod) != ("Service", "get_by_host_and_binary"):
+            raise UnsupportedObjectAction(f"{objname}.{objmethod} is not served by the sandbox")
+        host, binary = [*(args or []), *(kwargs or {}).values()][:2]
+        row = self.store.get_service(str(host), str(binary))
+        if row is None:
+            return None
+        return objects.primitive("Service", {k: row[k] for k in ("host", "binary",
+                                                               *SERVICE_FIELDS)})
+
     def _instance_save(self, objinst: dict[str, Any], kwargs: dict[str, Any]) -> None:
         uuid = objects.fields(objinst)["uuid"]
         expected = kwargs.get("expected_task_state")

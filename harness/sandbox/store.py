@@ -163,6 +163,13 @@ class Store:
         self._upsert(services, {"host": host, "binary": binary}, values,
                      created_at=utcnow())
 
+    def get_service(self, host: str, binary: str) -> dict[str, Any] | None:
+        """A service record by host and binary, or None when there is none."""
+        query = select(services).where(services.c.host == host, services.c.binary == binary)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return dict(row) if row is not None else None
+
     def upsert_compute_node(self, host: str, values: dict[str, Any]) -> None:
         """Create or update a host's resource record."""
         self._upsert(compute_nodes, {"host": host}, values)

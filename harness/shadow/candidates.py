@@ -1,10 +1,14 @@
 """Deliberate behaviour changes of the hollow compute: candidates the comparator must name.
 
-Each is the smallest subclass that changes one behaviour, the way a real patch would; `slower`
-changes only timing, which must never count as a difference.
+Each is the smallest subclass that changes one behaviour, the way a real patch would. The
+`slower*` and `jittery` ones change only timing (up to 100 ms per operation), which must never
+count as a difference.
 """
 
+import functools
+import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,13 +103,66 @@ class ChangedReply(HollowCompute):
         return super().get_console_output(ctxt, instance, tail_length).rstrip("\n")
 
 
+class WrongPortDeleted(HollowCompute):
+    """Deletes a port named after the instance instead of the ports it found."""
+
+    def ports_to_delete(self, uuid: str, found: list[dict[str, Any]]) -> list[str]:
+        return [uuid]
+
+
+class TotalsOffByOne(HollowCompute):
+    """Counts one guest too many in every resource report."""
+
+    def compute_node_record(self) -> dict[str, Any]:
+        record = super().compute_node_record()
+        record["nova_object.data"]["running_vms"] += 1
+        return record
+
+
+class NoUsageAfterDelete(HollowCompute):
+    """Does not report its resource usage after deleting a guest."""
+
+    def report_after_delete(self, ctxt: dict[str, Any]) -> None:
+        return None
+
+
+# The RPC methods the hollow compute serves: a delay in any of them is timing only.
+RPC_METHODS = ("build_and_run_instance", "terminate_instance", "reboot_instance",
+               "stop_instance", "start_instance", "get_console_output")
+MAX_DELAY = 0.1  # seconds per operation a timing-only candidate may take longer
+
+
+def _delayed(method: str, delay: Callable[[], float]) -> Callable[..., Any]:
+    """Production's RPC method, after sleeping `delay()` seconds."""
+    original = getattr(HollowCompute, method)
+
+    @functools.wraps(original)
+    def slower(self: HollowCompute, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(delay())
+        return original(self, *args, **kwargs)
+
+    return slower
+
+
+def slower_in(method: str, seconds: float = MAX_DELAY) -> type[HollowCompute]:
+    """Production's code, `seconds` later in one RPC method: not a difference."""
+    return type(f"SlowerIn_{method}", (HollowCompute,), {
+        "__doc__": f"Handles {method} {seconds * 1000:.0f} ms later: not a difference.",
+        method: _delayed(method, lambda: seconds)})
+
+
 class Slower(HollowCompute):
-    """Does everything production does, 20 ms later: not a difference."""
+    """Spawns every guest 50 ms later: not a difference."""
 
     def spawn(self, ctxt: dict[str, Any], instance: dict[str, Any],
               image_meta: dict[str, Any]) -> int:
-        time.sleep(0.02)
+        time.sleep(0.05)
         return super().spawn(ctxt, instance, image_meta)
+
+
+Jittery = type("Jittery", (HollowCompute,), {
+    "__doc__": "Handles every RPC method after a random 0-100 ms: not a difference.",
+    **{m: _delayed(m, lambda: random.uniform(0, MAX_DELAY)) for m in RPC_METHODS}})
 
 
 @dataclass(frozen=True)
@@ -134,5 +191,13 @@ CHANGES = {change.name: change for change in (
     Change("failure", FailureInsteadOfSuccess),
     Change("missing-cleanup", MissingCleanup),
     Change("changed-reply", ChangedReply),
+    Change("wrong-port-deleted", WrongPortDeleted),
+    Change("totals-off-by-one", TotalsOffByOne),
+    Change("no-usage-after-delete", NoUsageAfterDelete),
     Change("slower", Slower, is_difference=False),
+    Change("jittery", Jittery, is_difference=False),
+    *(Change(f"slower-{m.removesuffix('_instance').replace('_', '-')}", slower_in(m),
+             is_difference=False) for m in RPC_METHODS),
 )}
+TIMING_ONLY = tuple(name for name, change in CHANGES.items()
+                    if not change.is_difference and change.shard is not HollowCompute)

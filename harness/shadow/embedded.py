@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.atomic import write_json
 from harness.hollow.compute import HollowCompute
 from harness.hollow.effects import EffectRecorder
+from harness.hollow.replay import ReadAnswers
 from harness.hollow.resources import Resources
 from harness.hollow.services import ShardServices
 from harness.hollow.shard_set import ShardOptions, ShardSet
@@ -21,7 +23,7 @@ from harness.sandbox.latency import LatencyBook
 from harness.sessions.model import new_session_id
 from harness.shadow.firehose import ReplyTap
 from harness.shadow.mirror import MirrorSpec
-from harness.shadow.records import TriggerLog, side_dir, write_counters
+from harness.shadow.records import REPLAYED, TriggerLog, side_dir, write_counters
 from harness.shadow.relay import Relay
 from shims.effects import Side
 from shims.mode import Mode
@@ -67,6 +69,8 @@ class EmbeddedExperiment:
     steps: tuple[str, ...] = LIFECYCLE
     session: str = field(default_factory=new_session_id)
     progress: Callable[[str], None] = lambda _line: None
+    replay: bool = True  # shadows get production's answers to their reads (else stand-ins)
+    reads: ReadAnswers = field(default_factory=ReadAnswers)
 
     def _shards(self, url: str, side: Side, mode: Mode,
                 shard: type[HollowCompute], endpoints: dict[str, str]) -> ShardSet:
@@ -78,7 +82,8 @@ class EmbeddedExperiment:
         def make(host: str, services: ShardServices) -> HollowCompute:
             return shard(host, services, options.rpc_version, options.capacity)
 
-        recorder = EffectRecorder(side_dir(self.root, side), self.session, side, mode)
+        recorder = EffectRecorder(side_dir(self.root, side), self.session, side, mode,
+                                  self.reads if self.replay else None)
         return ShardSet(url, EXCHANGE, [self.host], endpoints, recorder, options,
                         shard_factory=make)
 
@@ -123,6 +128,7 @@ class EmbeddedExperiment:
             triggers.close()
             for shards in sides:
                 shards.stop()
+            write_json(self.root / REPLAYED, self.reads.replayed)
             sandbox.stop()
 
     def _reply_taps(self, triggers: TriggerLog) -> list[ReplyTap]:

@@ -3,9 +3,17 @@
 from collections.abc import Mapping
 from pathlib import Path
 
+from harness.shadow.answers import read_answers
 from harness.shadow.compare import IgnoreRules, compare
 from harness.shadow.compare.comparison import Thresholds
-from harness.shadow.records import read_counters, read_effects, read_triggers, side_dir, violations
+from harness.shadow.records import (
+    read_counters,
+    read_effects,
+    read_trigger_details,
+    read_triggers,
+    side_dir,
+    violations,
+)
 from harness.shadow.report import Report
 
 # Kinds of production's effects a session may see: by taps, shims in record mode, the firehose.
@@ -31,5 +39,8 @@ def publish(root: Path, session: str, host: str, *, caps: Mapping[str, str],
                          keep(control) if control is not None else None,
                          triggers=read_triggers(root), ignore=ignore, structural=structural,
                          thresholds=thresholds, caps=caps)
+    shadows = {"candidate": candidate, **({"control": control} if control is not None else {})}
     return Report(session, host, comparison, counters=read_counters(root),
-                  observable=observable, violations=violations(candidate), title=title)
+                  observable=observable, violations=violations(candidate), title=title,
+                  reads=read_answers(root, shadows), triggers=read_trigger_details(
+                      root, (m.trigger for r in comparison.reported for m in r.examples)))

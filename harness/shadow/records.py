@@ -14,6 +14,7 @@ from harness.shadow.relay import Trigger
 
 TRIGGERS = "triggers.jsonl"
 COUNTERS = "counters.json"
+REPLAYED = "replayed.json"  # the shadows' reads answered with production's answer
 RECENT_TRIGGERS = 200_000  # replies come within seconds of their call: older ones are forgotten
 FLUSH_EVERY = 0.5  # seconds: a line-buffered write per trigger cost the relay a tenth of its rate
 
@@ -81,6 +82,22 @@ def read_triggers(root: Path) -> dict[str, str]:
         except ValueError:
             continue
         found[trigger["id"]] = trigger["method"]
+    return found
+
+
+def read_trigger_details(root: Path, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The relayed messages with these ids as the relay logged them (method, instance, args)."""
+    wanted, found = set(ids), {}
+    path = root / TRIGGERS
+    if not wanted or not path.is_file():
+        return {}
+    for line in path.read_text().splitlines():
+        try:
+            trigger = json.loads(line)
+        except ValueError:
+            continue
+        if trigger.get("id") in wanted:
+            found[trigger["id"]] = trigger
     return found
 
 

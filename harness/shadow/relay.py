@@ -19,7 +19,7 @@ from harness.bus.transport import BROKER_ERRORS, bind_at_once, cancel_at_once, c
 from harness.shadow.background import BackgroundLoop
 from harness.shadow.host_load import HostLoad
 from harness.shadow.mirror import MirrorSpec, mirror_queues
-from harness.shadow.sampling import sampled
+from harness.shadow.sampling import instance_uuid, sampled
 
 log = logging.getLogger(__name__)
 SHADOW_MARK = "_context_shadow"
@@ -44,6 +44,26 @@ class Trigger:
     request_id: str
     routing_key: str
     ts: float
+    instance: str = ""  # the instance the message is about, if any
+    args: str = ""  # its arguments in short, for the report
+
+
+def in_short(args: Any, width: int = 40) -> str:
+    """Arguments as `name=value` in short: an object by its class, a long value cut."""
+    if not isinstance(args, dict):
+        return ""
+    shown = []
+    for name, value in args.items():
+        if value is None or value == [] or value == {}:
+            continue
+        if isinstance(value, dict) and "nova_object.name" in value:
+            text = f"<{value['nova_object.name']}>"
+        elif isinstance(value, dict | list):
+            text = f"<{type(value).__name__} of {len(value)}>"
+        else:
+            text = repr(value)
+        shown.append(f"{name}={text if len(text) <= width else text[:width - 3] + '...'}")
+    return ", ".join(shown)
 
 
 def spliced(text: str, payload: Any) -> str | None:
@@ -107,7 +127,7 @@ class Relay(BackgroundLoop):
         self.yield_above = yield_above  # hold while the host's CPUs are busier than this
         self.shed = shed  # and unbind the mirror meanwhile: the broker copies nothing then
         self.production_url, self.shadow_urls = production_url, shadow_urls
-        self.on_trigger = on_trigger or (lambda trigger: None)
+        self.on_trigger = on_trigger  # None: nobody records triggers, none is built
         self.counters: Counter[str] = Counter()
         self.ready = threading.Event()  # set while the mirror is bound and being consumed
         self._unacked: Delivery | None = None
@@ -142,16 +162,18 @@ class Relay(BackgroundLoop):
         except MalformedMessage:
             self.counters["undecodable"] += 1
         else:
-            if sampled(inner.get("args"), self.sample):
+            args = inner.get("args")
+            if sampled(args, self.sample):
                 fanout = message.delivery_info.get("exchange") == f"{self.spec.topic}_fanout"
                 key = message.delivery_info.get("routing_key") or self.spec.routing_keys[0]
                 for link in links:
                     link.publish(body, inner, key, fanout)
                 self.counters["relayed"] += 1
-                self.on_trigger(Trigger(
-                    str(inner.get("_msg_id") or inner.get("_unique_id") or ""),
-                    inner["method"], str(inner.get("_context_request_id") or ""), key,
-                    time.time()))
+                if self.on_trigger is not None:
+                    self.on_trigger(Trigger(
+                        str(inner.get("_msg_id") or inner.get("_unique_id") or ""),
+                        inner["method"], str(inner.get("_context_request_id") or ""), key,
+                        time.time(), instance_uuid(args) or "", in_short(args)))
             else:
                 self.counters["sampled_out"] += 1
         self._ack_later(message)

@@ -6,7 +6,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.shadow.compare.aggregates import (
+    AGGREGATE_PATHS,
+    TotalsCheck,
+    check_totals,
+    contributions,
+    reports_totals,
+)
 from harness.shadow.compare.drift import Drift, find_drift
+from harness.shadow.compare.evidence import evidence
 from harness.shadow.compare.fields import diff_observations
 from harness.shadow.compare.ignore import IgnoreRules
 from harness.shadow.compare.mismatch import Mismatch
@@ -47,6 +55,7 @@ class FieldReport:
     rate: float
     noise_rate: float
     examples: list[Mismatch]
+    evidence: list[dict[str, dict[str, Any]]] = field(default_factory=list)  # per example
 
     @property
     def field(self) -> Field:
@@ -60,6 +69,24 @@ class FieldReport:
 
 
 @dataclass
+class Hidden:
+    """What one ignore rule hid of one field: how often, and one example."""
+
+    rule: str
+    method: str
+    effect: str
+    category: str
+    path: str
+    count: int
+    example: Mismatch
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON reports."""
+        return {**{k: v for k, v in vars(self).items() if k != "example"},
+                "example": self.example.to_dict()}
+
+
+@dataclass
 class Comparison:
     """The published result of one experiment: what differs, what was noise, what drifted."""
 
@@ -68,6 +95,7 @@ class Comparison:
     reported: list[FieldReport] = field(default_factory=list)
     noise: list[FieldReport] = field(default_factory=list)
     ignored: int = 0
+    hidden: list[Hidden] = field(default_factory=list)  # what the ignore rules hid, per field
     drift: list[Drift] = field(default_factory=list)
 
     @property
@@ -80,11 +108,23 @@ def _diffs(
     triggers: Mapping[str, str], production: dict[str, list[Effect]],
     shadow: dict[str, list[Effect]], structural: bool,
 ) -> list[Mismatch]:
+    """Per trigger, every difference but those in host-wide totals (checked on their own)."""
     found: list[Mismatch] = []
     for trigger, method in triggers.items():
         found += diff_observations(trigger, method, production.get(trigger, []),
                                    shadow.get(trigger, []), structural)
-    return found
+    return [m for m in found if m.path not in AGGREGATE_PATHS]
+
+
+def _shadow_mismatches(
+    triggers: Mapping[str, str], worth: Mapping[str, dict[str, int]] | None,
+    prod: dict[str, list[Effect]], shadow: list[Effect], observed: dict[str, list[Effect]],
+    structural: bool,
+) -> tuple[list[Mismatch], TotalsCheck]:
+    """A shadow's per-trigger mismatches plus its totals' own (None: it reported none), and
+    the reports checked."""
+    totals = check_totals(worth, shadow) if worth is not None else TotalsCheck()
+    return _diffs(triggers, prod, observed, structural) + totals.mismatches, totals
 
 
 def _rates(mismatches: Iterable[Mismatch], compared: Counter[str]) -> dict[Field, float]:
@@ -93,6 +133,22 @@ def _rates(mismatches: Iterable[Mismatch], compared: Counter[str]) -> dict[Field
     for m in mismatches:
         triggers[m.field].add(m.trigger)
     return {f: len(t) / max(compared[f[0]], 1) for f, t in triggers.items()}
+
+
+def _hidden(raw: Iterable[Mismatch], rules: IgnoreRules) -> tuple[list[Mismatch], list[Hidden]]:
+    """The mismatches no rule hides, and per rule and field what was hidden."""
+    kept: list[Mismatch] = []
+    hidden: dict[tuple[str, Field], Hidden] = {}
+    for m in raw:
+        rule = rules.rule_for(m)
+        if rule is None:
+            kept.append(m)
+            continue
+        method, effect, category, path = m.field
+        entry = hidden.setdefault((rule, m.field),
+                                  Hidden(rule, method, effect, category, path, 0, m))
+        entry.count += 1
+    return kept, sorted(hidden.values(), key=lambda h: (-h.count, h.rule, h.path))
 
 
 def compare(
@@ -111,18 +167,28 @@ def compare(
     shadows received. Without it, every trigger production reacted to is compared.
     """
     production, candidate = list(production), list(candidate)
-    prod, cand = observe(production), observe(candidate)
+    control = list(control) if control is not None else None
+    reporting = {"candidate": reports_totals(candidate), "control": reports_totals(control or [])}
+    worth = (contributions(production) or contributions(control or [])
+             if any(reporting.values()) else {})
+    prod = observe(production)
     triggers = dict(triggers) if triggers is not None else dict.fromkeys(prod, "?")
     rules, limits = ignore or IgnoreRules(), thresholds or Thresholds()
-    result = Comparison(compared=Counter(triggers.values()))
-    raw = _diffs(triggers, prod, cand, structural)
-    kept = [m for m in raw if not rules.ignores(m)]
+    sides: dict[str, dict[str, list[Effect]]] = {"production": prod,
+                                                 "candidate": observe(candidate)}
+    raw, totals = _shadow_mismatches(triggers, worth if reporting["candidate"] else None, prod,
+                                     candidate, sides["candidate"], structural)
+    result = Comparison(compared=Counter(triggers.values()) + totals.checked)
+    kept, result.hidden = _hidden(raw, rules)
     result.ignored = len(raw) - len(kept)
     noise_rates: dict[Field, float] = {}
     if control is not None:
-        noise = [m for m in _diffs(triggers, prod, observe(control), structural)
-                 if not rules.ignores(m)]
-        noise_rates = _rates(noise, result.compared)
+        sides = {"production": prod, "control": observe(control), "candidate": sides["candidate"]}
+        noise, control_totals = _shadow_mismatches(
+            triggers, worth if reporting["control"] else None, prod, control, sides["control"],
+            structural)
+        noise_rates = _rates([m for m in noise if not rules.ignores(m)],
+                             Counter(triggers.values()) + control_totals.checked)
     by_field: dict[Field, list[Mismatch]] = defaultdict(list)
     for m in kept:
         by_field[m.field].append(m)
@@ -133,6 +199,8 @@ def compare(
         report = FieldReport(effect, category, path, method, len({m.trigger for m in items}),
                              rate, noise_rate, items[:EXAMPLES_PER_FIELD])
         stands_out = limits.exceeds(rate, noise_rate, result.compared[method])
+        if stands_out:
+            report.evidence = [evidence(m, sides) for m in report.examples]
         (result.reported if stands_out else result.noise).append(report)
     differing = {m.trigger: m.method for r in result.reported for m in by_field[r.field]}
     result.with_mismatch = Counter(differing.values())

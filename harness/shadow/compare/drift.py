@@ -1,18 +1,25 @@
-"""Interface drift: messages above the cloud's version cap, and methods production never used."""
+"""Interface drift: messages the cloud's peers would refuse, and methods production never used.
+
+A message is judged against its topic's cap by oslo.messaging's own rule
+(`version_is_compatible`): another major is refused whichever way it differs, a higher minor
+is refused, and a version that does not parse is refused too.
+"""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from harness.bus.versions import parse_version
+from harness.bus.versions import check_version, version_is_compatible
 from harness.shadow.compare.observation import Effect
+
+Category = Literal["above_cap", "other_major", "bad_version", "unseen_method"]
 
 
 @dataclass(frozen=True)
 class Drift:
     """One interface change production's peers may not accept."""
 
-    category: Literal["above_cap", "unseen_method"]
+    category: Category
     kind: str
     target: str
     method: str
@@ -25,12 +32,15 @@ class Drift:
         return asdict(self)
 
 
-def _above(version: str, cap: str) -> bool:
-    """True when `version` is above `cap`; a version that does not parse is never above."""
+def refusal(version: str, cap: str) -> Category | None:
+    """Why a peer capped at `cap` refuses a message at `version`, or None when it accepts it."""
     try:
-        return parse_version(version) > parse_version(cap)
+        check_version(version)
     except ValueError:
-        return False
+        return "bad_version"
+    if version_is_compatible(cap, version):
+        return None
+    return "other_major" if version.split(".")[0] != cap.split(".")[0] else "above_cap"
 
 
 def topic_of(target: str) -> str:
@@ -41,7 +51,7 @@ def topic_of(target: str) -> str:
 def find_drift(
     candidate: Iterable[Effect], production: Iterable[Effect], caps: Mapping[str, str]
 ) -> list[Drift]:
-    """Every candidate message above its topic's cap, and every method production never used."""
+    """Every candidate message its topic's cap refuses, and every method production never used."""
     used = {(e.get("kind"), topic_of(str(e.get("target", ""))), e.get("method"))
             for e in production}
     counted: dict[Drift, int] = {}
@@ -50,8 +60,9 @@ def find_drift(
         method, version = str(effect.get("method", "")), str(effect.get("version") or "")
         cap = caps.get(topic_of(target), "")
         found = []
-        if version and cap and _above(version, cap):
-            found.append(Drift("above_cap", kind, topic_of(target), method, version, cap))
+        refused = refusal(version, cap) if version and cap else None
+        if refused:
+            found.append(Drift(refused, kind, topic_of(target), method, version, cap))
         if (kind, topic_of(target), method) not in used:
             found.append(Drift("unseen_method", kind, topic_of(target), method))
         for drift in found:

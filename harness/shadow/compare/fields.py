@@ -9,6 +9,8 @@ from harness.shadow.compare.flatten import flatten, shape
 from harness.shadow.compare.mismatch import Mismatch
 from harness.shadow.compare.observation import Effect, effect_kind
 
+SAME = ("kind", "target", "method", "version", "payload")
+
 
 def _collapse_structure(flat: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     """Fold paths below a leaf the other side has into that leaf, so a shape change is one type."""
@@ -72,10 +74,17 @@ def _align(want: list[Effect], got: list[Effect]
             yield from ((None, j) for j in range(j1, j2))
 
 
+def _same(want: Effect, got: Effect) -> bool:
+    """Two effects identical in everything compared: kind, target, method, version, payload."""
+    return all(want.get(key) == got.get(key) for key in SAME)
+
+
 def diff_observations(
     trigger: str, method: str, expected: list[Effect], actual: list[Effect], structural: bool
 ) -> list[Mismatch]:
     """Every way `actual` (a shadow) differs from `expected` (production) for one trigger."""
+    if len(expected) == len(actual) and all(map(_same, expected, actual)):
+        return []  # most triggers: the same effects in the same order, nothing to align
     found: list[Mismatch] = []
     order_want: list[tuple[int, str]] = []  # (position in production, key) of matched effects
     order_got: list[tuple[int, str]] = []
@@ -97,6 +106,9 @@ def diff_observations(
                 order_want.append((want[i][0], key))
                 order_got.append((got[j][0], key))
                 w, g = want[i][1], got[j][1]
+                if w.get("target") != g.get("target"):  # ids folded to match, compared here
+                    found.append(Mismatch(trigger, method, key, "value", "target",
+                                          w.get("target"), g.get("target")))
                 if w.get("version") != g.get("version"):
                     found.append(Mismatch(trigger, method, key, "version", "version",
                                           w.get("version"), g.get("version")))

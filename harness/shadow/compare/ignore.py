@@ -9,8 +9,9 @@ import yaml
 from harness.errors import ConfigError
 from harness.shadow.compare.mismatch import Mismatch
 
-# Fields that differ between any two runs by construction: message ids, clocks, sequence numbers.
-DEFAULT_IGNORES = ("*_msg_id", "*_unique_id", "*_reply_q", "*timestamp", "*message_id")
+# Fields that differ between any two runs by construction: message ids, and clocks (nova's
+# `*_at` fields, notifications' timestamps), which say when a side ran, never what it did.
+DEFAULT_IGNORES = ("*_msg_id", "*_unique_id", "*_reply_q", "*timestamp", "*message_id", "*_at")
 
 
 @dataclass(frozen=True)
@@ -21,13 +22,19 @@ class IgnoreRules:
 
     def ignores(self, mismatch: Mismatch) -> bool:
         """True when some rule for the trigger's method matches the mismatch's path."""
-        if any(fnmatchcase(mismatch.path, glob) for glob in DEFAULT_IGNORES):
-            return True
-        return any(
-            fnmatchcase(mismatch.method, method)
-            and any(fnmatchcase(mismatch.path, glob) for glob in paths)
-            for method, paths in self.rules.items()
-        )
+        return self.rule_for(mismatch) is not None
+
+    def rule_for(self, mismatch: Mismatch) -> str | None:
+        """The rule that hides the mismatch (`default: GLOB` or `METHOD: GLOB`), else None."""
+        for glob in DEFAULT_IGNORES:
+            if fnmatchcase(mismatch.path, glob):
+                return f"default: {glob}"
+        for method, paths in self.rules.items():
+            if fnmatchcase(mismatch.method, method):
+                for glob in paths:
+                    if fnmatchcase(mismatch.path, glob):
+                        return f"{method}: {glob}"
+        return None
 
     @classmethod
     def load(cls, path: Path) -> "IgnoreRules":

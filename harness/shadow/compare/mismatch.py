@@ -3,7 +3,8 @@
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-Category = Literal["missing", "extra", "value", "type", "version", "order"]
+# stale: a side's host-wide totals at rest missed changes it made after its last report
+Category = Literal["missing", "extra", "value", "type", "version", "order", "stale"]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ import json
 from html import escape
 from typing import Any
 
-from harness.shadow.report.model import Report
+from harness.shadow.compare import Mismatch
+from harness.shadow.compare.comparison import FieldReport
+from harness.shadow.report.model import Report, expected_label
 
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
@@ -12,6 +14,8 @@ h1{font-size:1.4em} .bad{color:#b00020} .ok{color:#137333}
 table{border-collapse:collapse;margin:.5em 0} td,th{border:1px solid #ccc;padding:4px 8px}
 th{background:#f3f3f3;text-align:left} pre{margin:0;white-space:pre-wrap;font-size:12px}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:8px} .pair div{background:#f8f8f8;padding:6px}
+tr.differs td{background:#fff4e5} tr.hit td{background:#ffd6d6;font-weight:bold}
+code.trigger{background:#eef;padding:2px 4px}
 """
 BAR_WIDTH = 360
 
@@ -40,12 +44,46 @@ def _pre(value: Any) -> str:
     return f"<pre>{escape(json.dumps(value, indent=1, sort_keys=True, default=str))}</pre>"
 
 
+def _is_hit(path: str, mismatch: Mismatch) -> bool:
+    """Whether a flattened path is the one the mismatch names (host totals name the field)."""
+    return bool(mismatch.path) and (path == mismatch.path or path.endswith(f".{mismatch.path}"))
+
+
+def _side_by_side(mismatch: Mismatch, sides: dict[str, dict[str, Any]]) -> str:
+    """The effect as each side had it, path by path: differing rows marked, the named one
+    highlighted; the rows every side agrees on folded away."""
+    names = list(sides)
+    paths = sorted({p for flat in sides.values() for p in flat})
+    differing: list[str] = []
+    same: list[str] = []
+    for path in paths:
+        values = [sides[n].get(path, "") for n in names]
+        hit, differs = _is_hit(path, mismatch), len({repr(v) for v in values}) > 1
+        row = (f'<tr class="{"hit" if hit else "differs" if differs else ""}">'
+               f"<td>{escape(path)}</td>"
+               + "".join(f"<td>{escape(str(v))}</td>" for v in values) + "</tr>")
+        (differing if hit or differs else same).append(row)
+    head = "<tr><th>path</th>" + "".join(f"<th>{escape(n)}</th>" for n in names) + "</tr>"
+    folded = (f"<details><summary>{len(same)} fields the same on every side</summary>"
+              f"<table>{head}{''.join(same)}</table></details>") if same else ""
+    return f"<table>{head}{''.join(differing)}</table>{folded}"
+
+
+def _example(report: Report, r: FieldReport, index: int) -> str:
+    """One example: its trigger, the values named, and every side's effect side by side."""
+    m = r.examples[index]
+    label = expected_label(r.method)
+    values = (f'<div class="pair"><div><b>{label}</b>{_pre(m.expected)}</div>'
+              f"<div><b>candidate</b>{_pre(m.actual)}</div></div>")
+    sides = r.evidence[index] if index < len(r.evidence) else {}
+    return (f'<p>triggered by <code class="trigger">{escape(report.trigger_line(m.trigger))}'
+            f"</code></p>{values}{_side_by_side(m, sides) if sides else ''}")
+
+
 def _mismatches(report: Report) -> str:
     parts = []
     for r in report.comparison.reported:
-        examples = "".join(
-            f'<div class="pair"><div><b>production</b>{_pre(m.expected)}</div>'
-            f"<div><b>candidate</b>{_pre(m.actual)}</div></div>" for m in r.examples)
+        examples = "".join(_example(report, r, i) for i in range(len(r.examples)))
         parts.append(
             f"<h3>{escape(r.category)} <code>{escape(r.effect)}</code> "
             f"<code>{escape(r.path)}</code></h3><p>method {escape(r.method)}: {r.count} triggers, "
@@ -71,6 +109,12 @@ def render_html(report: Report) -> str:
     noise = _table(["effect", "category", "path", "rate", "noise rate"],
                    [[n.effect, n.category, n.path, f"{n.rate:.0%}", f"{n.noise_rate:.0%}"]
                     for n in c.noise])
+    hidden = _table(["rule", "method", "effect", "category", "path", "count", "e.g. production",
+                     "e.g. candidate"],
+                    [[h.rule, h.method, h.effect, h.category, h.path, h.count,
+                      h.example.expected, h.example.actual] for h in c.hidden])
+    reads = _table(["side", "read", "replayed from production", "stubbed"],
+                   [[r["side"], r["read"], r["replayed"], r["stubbed"]] for r in report.reads])
     return f"""<!doctype html><html><head><meta charset="utf-8">
 <title>shadow session {escape(report.session)}</title><style>{STYLE}</style></head><body>
 <h1>Shadow session {escape(report.session)} of {escape(report.production_host)}</h1>
@@ -84,6 +128,8 @@ def render_html(report: Report) -> str:
         [[v.get("kind"), v.get("target"), v.get("method")] for v in report.violations])
         if report.violations else '<p class="ok">none</p>'}
 <h2>Noise subtracted</h2>{noise}<p>ignored mismatches: {c.ignored}</p>
+<h2>Hidden by ignore rules</h2>{hidden if c.hidden else '<p class="ok">nothing</p>'}
+<h2>Reads answered for the shadows</h2>{reads if report.reads else '<p>no reads</p>'}
 <h2>Counters and coverage</h2>{_table(["counter", "value"], [[k, v] for k, v in
                                        report.counters.items()])}
 {_table(["production effect", "observable"], [[k, v] for k, v in report.observable.items()])}

@@ -4,6 +4,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.shadow.compare import Comparison
+from harness.shadow.compare.aggregates import AT_REST, UNIT
+
+
+def expected_label(method: str) -> str:
+    """What a mismatch's expected value is: production's, or (host totals) what the side's
+    own guests imply."""
+    return "expected" if method in (UNIT, AT_REST) else "production"
 
 
 @dataclass
@@ -17,12 +24,22 @@ class Report:
     observable: dict[str, bool] = field(default_factory=dict)  # which production effects we saw
     violations: list[dict[str, Any]] = field(default_factory=list)  # blocked escapes
     title: str = ""
+    reads: list[dict[str, Any]] = field(default_factory=list)  # side, read, replayed, stubbed
+    triggers: dict[str, dict[str, Any]] = field(default_factory=dict)  # the examples' messages
 
     @property
     def methods(self) -> list[str]:
         """Every triggering method seen, most frequent first."""
         counts = self.comparison.compared
         return sorted(counts, key=lambda m: (-counts[m], m))
+
+    def trigger_line(self, trigger: str) -> str:
+        """The triggering message in short: method, instance, arguments."""
+        found = self.triggers.get(trigger)
+        if found is None:
+            return f"message {trigger}"
+        instance = f" of instance {found['instance']}" if found.get("instance") else ""
+        return f"{found.get('method', '?')}{instance} ({found.get('args', '')})"
 
     @property
     def failed(self) -> bool:
@@ -39,8 +56,8 @@ class Report:
                         for m in self.methods},
             "mismatches": [r.to_dict() for r in c.reported],
             "noise": [r.to_dict() for r in c.noise],
-            "ignored": c.ignored,
+            "ignored": c.ignored, "hidden": [h.to_dict() for h in c.hidden],
             "drift": [d.to_dict() for d in c.drift],
             "counters": self.counters, "observable": self.observable,
-            "violations": self.violations,
+            "violations": self.violations, "reads": self.reads, "triggers": self.triggers,
         }

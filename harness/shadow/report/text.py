@@ -1,6 +1,6 @@
 """The terminal summary: per-method counts, top differences, noise, drift, violations."""
 
-from harness.shadow.report.model import Report
+from harness.shadow.report.model import Report, expected_label
 from harness.tables import format_table
 
 TOP = 10
@@ -24,21 +24,29 @@ def render_text(report: Report) -> str:
                                [[m, c.compared[m], c.with_mismatch[m]] for m in report.methods])]
     if c.reported:
         lines += ["", "differences (beyond noise):"]
-        lines += [f"  {r.category:8} {r.method}: {r.effect} {r.path or ''}  in {r.count} "
-                  f"({r.rate:.0%} vs noise {r.noise_rate:.0%}); e.g. production="
-                  f"{_short(r.examples[0].expected)} candidate={_short(r.examples[0].actual)}"
-                  for r in c.reported[:TOP]]
+        for r in c.reported[:TOP]:
+            example = r.examples[0]
+            lines += [f"  {r.category:8} {r.method}: {r.effect} {r.path or ''}  in {r.count} "
+                      f"({r.rate:.0%} vs noise {r.noise_rate:.0%}); e.g. "
+                      f"{expected_label(r.method)}={_short(example.expected)} "
+                      f"candidate={_short(example.actual)}",
+                      f"           triggered by {report.trigger_line(example.trigger)}"]
         if len(c.reported) > TOP:
             lines.append(f"  ... and {len(c.reported) - TOP} more (see the JSON or HTML report)")
     if c.drift:
         lines += ["", "interface drift:"]
         lines += [f"  {d.category}: {d.kind} {d.target}.{d.method}"
-                  + (f" version {d.version} > cap {d.cap}" if d.cap else "") + f" x{d.count}"
+                  + (f" version {d.version} refused under cap {d.cap}" if d.cap else "")
+                  + f" x{d.count}"
                   for d in c.drift]
     if report.violations:
         lines += ["", "isolation violations (blocked):"]
         lines += [f"  {v.get('method', '?')} {v.get('target', '')}" for v in report.violations]
     lines += ["", f"noise fields subtracted: {len(c.noise)}; ignored mismatches: {c.ignored}"]
+    lines += [f"  hidden by {h.rule}: {h.method}: {h.effect} {h.path} x{h.count}"
+              for h in c.hidden[:TOP]]
+    lines += [f"{row['side']} reads of {row['read']}: {row['replayed']} replayed from "
+              f"production, {row['stubbed']} stubbed" for row in report.reads]
     if report.counters:
         lines.append("counters: " + ", ".join(f"{k}={v}" for k, v in report.counters.items()))
     if shed_ms := report.counters.get("shed_ms"):

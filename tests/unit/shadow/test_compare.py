@@ -80,15 +80,15 @@ def test_noise_seen_by_the_control_is_subtracted() -> None:
         out = copy.deepcopy(data["production"])
         for e in out:
             if e["kind"] == "rpc_call":
-                e["payload"]["updates"]["launched_at"] = rng.random()  # differs run to run
+                e["payload"]["updates"]["console_token"] = rng.random()  # differs run to run
         return out
 
     control, candidate = noisy(), noisy()
     without = compare(data["production"], candidate, triggers=data["triggers"])
-    assert [r.path for r in without.reported] == ["updates.launched_at"]
+    assert [r.path for r in without.reported] == ["updates.console_token"]
     result = compare(data["production"], candidate, control, triggers=data["triggers"])
     assert result.reported == [] and not result.unexplained
-    assert [r.path for r in result.noise] == ["updates.launched_at"]
+    assert [r.path for r in result.noise] == ["updates.console_token"]
     assert result.noise[0].noise_rate == 1.0
 
 
@@ -164,6 +164,21 @@ def test_drift_above_cap_and_unseen_method() -> None:
                      caps={"conductor": "3.1"})
     drift = {(d.category, d.method, d.count) for d in result.drift}
     assert drift == {("above_cap", "object_action", 3), ("unseen_method", "brand_new", 1)}
+
+
+@pytest.mark.parametrize(("version", "cap", "category"), [
+    ("5.0", "6.2", "other_major"), ("7.0", "6.2", "other_major"), ("6.3", "6.2", "above_cap"),
+    ("6.2.1", "6.2", "above_cap"), ("six", "6.2", "bad_version"),
+    ("6.1", "6.2", None), ("6.2", "6.2", None)])
+def test_drift_follows_oslos_dispatcher_rule(version: str, cap: str, category: str | None
+                                             ) -> None:
+    data = run(n=1)
+    candidate = copy.deepcopy(data["production"])
+    for e in candidate:
+        e["version"] = version if e["kind"] == "rpc_call" else e["version"]
+    result = compare(data["production"], candidate, triggers=data["triggers"],
+                     caps={"conductor": cap})
+    assert [d.category for d in result.drift] == ([category] if category else [])
 
 
 def test_ids_in_targets_are_folded_so_a_change_counts_across_triggers() -> None:

@@ -61,3 +61,15 @@ def test_expect_change_fails_only_a_report_the_change_did_not_give(
         found: bool, expected: bool, expect_change: bool, code: ExitCode) -> None:
     assert exit_code(found, expected, expect_change) == code
     assert ("NOT as expected" in outcome("x", found, expected)) == (found != expected)
+
+
+def test_demo_runs_the_steps_asked_and_refuses_a_lifecycle_without_delete(tmp_path: Path
+                                                                           ) -> None:
+    done = demo_in_empty_network(tmp_path, "--change", "jittery", "--no-control", "--steps",
+                                 "build,stop,start,delete")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "stop_instance" in done.stdout and "reboot_instance" not in done.stdout
+    bad = demo_in_empty_network(tmp_path, "--steps", "build,reboot")
+    assert bad.returncode == 2
+    assert "--steps 'build,reboot': a lifecycle starts with build and ends with delete" \
+        in bad.stderr

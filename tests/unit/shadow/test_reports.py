@@ -1,9 +1,10 @@
 """Every report format says the same thing: what differs, per method, with examples."""
 
+import copy
 import json
 import xml.etree.ElementTree as ET
 
-from harness.shadow.compare import compare
+from harness.shadow.compare import IgnoreRules, compare
 from harness.shadow.report import RENDERERS, Report
 from tests.unit.shadow.test_compare import build, run
 
@@ -27,7 +28,7 @@ def test_text_names_difference_drift_and_violation() -> None:
     assert "UNEXPLAINED DIFFERENCES" in text
     assert "build_and_run_instance: hypervisor:fake:spawn memory_mb" in text
     assert "production=512 candidate=2048" in text
-    assert "above_cap: rpc_call conductor.object_action version 3.9 > cap 3.0" in text
+    assert "above_cap: rpc_call conductor.object_action version 3.9 refused under cap 3.0" in text
     assert "connect 127.0.0.9:80" in text
     assert "not observable: replies" in text
     assert "not mirrored" not in text  # nothing was shed
@@ -62,3 +63,43 @@ def test_html_is_self_contained_with_side_by_side_examples() -> None:
     assert "<svg" in page and "<b>production</b>" in page and "<b>candidate</b>" in page
     assert "http://" not in page and "https://" not in page and "<script" not in page
     assert "2048" in page
+
+
+def explained_report() -> Report:
+    """With a control, an ignore rule and the relay's record of the triggering messages."""
+    data = run(n=20)
+    candidate = [e for t in data["triggers"] for e in build(t, memory=2048, host="cmp-9")]
+    comparison = compare(data["production"], candidate, copy.deepcopy(data["production"]),
+                         triggers=data["triggers"],
+                         ignore=IgnoreRules({"build_*": ("updates.host",)}))
+    triggers = {"m0": {"id": "m0", "method": "build_and_run_instance", "instance": "uuid-0",
+                       "args": "instance=<Instance>, node='cmp-1'"}}
+    return Report("abc123", "cmp-17", comparison, triggers=triggers,
+                  reads=[{"side": "candidate", "read": "http:n/v2.0/ports?device_id={id}:GET",
+                          "replayed": 20, "stubbed": 0}])
+
+
+def test_each_difference_names_its_triggering_message() -> None:
+    text = RENDERERS["text"](explained_report())
+    assert ("triggered by build_and_run_instance of instance uuid-0 (instance=<Instance>, "
+            "node='cmp-1')") in text
+    assert "http:n/v2.0/ports?device_id={id}:GET: 20 replayed from production, 0 stubbed" in text
+
+
+def test_html_shows_three_sides_with_the_differing_field_highlighted() -> None:
+    page = RENDERERS["html"](explained_report())
+    assert "<th>production</th><th>control</th><th>candidate</th>" in page
+    assert '<tr class="hit"><td>memory_mb</td><td>512</td><td>512</td><td>2048</td></tr>' in page
+    assert "triggered by <code" in page
+
+
+def test_what_an_ignore_rule_hid_is_shown_not_only_counted() -> None:
+    report = explained_report()
+    assert [(h.rule, h.path, h.count) for h in report.comparison.hidden] == [
+        ("build_*: updates.host", "updates.host", 20)]
+    text, page = RENDERERS["text"](report), RENDERERS["html"](report)
+    assert "hidden by build_*: updates.host: build_and_run_instance: " \
+           "rpc_call:conductor:object_action updates.host x20" in text
+    assert "<td>build_*: updates.host</td>" in page and "<td>cmp-9</td>" in page
+    hidden = json.loads(RENDERERS["json"](report))["hidden"]
+    assert hidden[0]["example"]["actual"] == "cmp-9"
