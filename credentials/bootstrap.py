@@ -59,7 +59,9 @@ def bootstrap(client: hvac.Client, plan: BootstrapPlan) -> BootstrapResult:
     if plan.databases:
         engines.append((layout.database, "database"))
     for path, engine in engines:
-        if ensure_secrets_engine(client, path, engine, ttl, max_ttl):
+        # The pki mount's ceiling caps the CA itself; each shard's role keeps leaves short.
+        ceiling = max(max_ttl, pki.CA_TTL_SECONDS) if engine == "pki" else max_ttl
+        if ensure_secrets_engine(client, path, engine, ttl, ceiling):
             created.append(f"secrets engine {path}")
     if pki.ensure_root_ca(client, layout.pki):
         created.append(f"root CA in {layout.pki}")

@@ -9,7 +9,7 @@ from credentials.errors import VaultDenied
 from credentials.leases import Lease, lease_from
 
 CA_COMMON_NAME = "shadow-harness shard CA"
-CA_TTL = "87600h"
+CA_TTL_SECONDS = 10 * 365 * 24 * 3600  # the CA outlives every shard; its leaves stay short
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def ensure_root_ca(client: hvac.Client, mount: str) -> bool:
     if existing and existing.get("data", {}).get("keys"):
         return False
     call_vault(client.url, lambda: client.secrets.pki.generate_root(
-        "internal", CA_COMMON_NAME, extra_params={"ttl": CA_TTL, "key_type": "ec"},
+        "internal", CA_COMMON_NAME, extra_params={"ttl": f"{CA_TTL_SECONDS}s", "key_type": "ec"},
         mount_point=mount,
     ))
     return True

@@ -6,10 +6,12 @@ import stat
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import hvac
 import pytest
+from cryptography import x509
 
 from credentials import approle, pki
 from credentials.bootstrap import BootstrapPlan
@@ -172,3 +174,15 @@ def test_the_renewer_keeps_its_own_approle_token_alive(
             left.auth.token.lookup_self()
     finally:
         renewer.stop()
+
+
+def test_the_shard_ca_outlives_the_clouds_lease_ceiling(
+        vault_root: hvac.Client, bootstrapped: BootstrapPlan, layout: VaultLayout) -> None:
+    """The mount's max TTL (the cloud's, an hour or so) must not cap the CA: shards issued after
+    it would fail 'beyond the expiration of the CA certificate'."""
+    pem = vault_root.secrets.pki.read_ca_certificate(mount_point=layout.pki)
+    expires = x509.load_pem_x509_certificate(pem.encode()).not_valid_after_utc
+    assert expires - datetime.now(UTC) > timedelta(days=365)
+    pki.create_role(vault_root, layout.pki, "ca-test", "cmp-ca", 60, bootstrapped.max_lease_ttl)
+    leaf = pki.issue(vault_root, layout.pki, "ca-test", "cmp-ca", 10 * bootstrapped.max_lease_ttl)
+    assert leaf.lease.ttl <= bootstrapped.max_lease_ttl
