@@ -16,7 +16,7 @@ import kombu
 import pytest
 
 from harness.config import load_cloud
-from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER, local_management
+from harness.dev.services.rabbitmq import local_amqp_url, local_management
 from harness.nova.layout import VHOST, endpoint
 from harness.nova.rest import compute_client
 from harness.nova.shard import remove_compute_records
@@ -47,7 +47,7 @@ def conductor_call(body: str | bytes) -> Call:
 @pytest.fixture
 def conductor_tap(nova_cloud: None) -> Iterator[Callable[[], Counter[Call]]]:
     """A queue of ours bound where the conductor's work arrives; drain() empties it."""
-    url = f"amqp://{LOCAL_USER}:{LOCAL_PASSWORD}@127.0.0.1:5672/{VHOST}"
+    url = local_amqp_url(VHOST)
     with kombu.Connection(url) as conn:
         channel = conn.channel()
         queue = f"harness-test-tap.{uuid.uuid4().hex}"

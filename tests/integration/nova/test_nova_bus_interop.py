@@ -12,11 +12,14 @@ from typing import Any
 import pytest
 
 from harness.bus import RPCClient, ServerSet, Target, Transport
-from harness.dev.services.rabbitmq import LOCAL_PASSWORD, LOCAL_USER
+from harness.dev.services.rabbitmq import local_amqp_url
 from harness.nova.layout import VHOST
 from harness.nova.venv import require_venv
 
-URL = f"amqp://{LOCAL_USER}:{LOCAL_PASSWORD}@127.0.0.1:5672/{VHOST}"
+
+def url() -> str:
+    """The broker administrator's URL for the nova cloud's vhost."""
+    return local_amqp_url(VHOST)
 NOVA_PING = """
 import json, os
 import nova.conf
@@ -34,7 +37,7 @@ print(json.dumps(reply))
 @pytest.fixture
 def transport(nova_cloud: None) -> Iterator[Transport]:
     """The harness's bus on the nova cloud's vhost, as the broker administrator."""
-    bus = Transport(URL, control_exchange="nova")
+    bus = Transport(url(), control_exchange="nova")
     yield bus
     bus.close()
 
@@ -51,7 +54,7 @@ def test_real_oslo_messaging_calls_real_conductor(nova_cloud: None) -> None:
     from oslo_config import cfg
 
     transport = oslo_messaging.get_rpc_transport(cfg.CONF,
-                                                 url=URL.replace("amqp://", "rabbit://"))
+                                                 url=url().replace("amqp://", "rabbit://"))
     try:
         target = oslo_messaging.Target(topic="conductor", exchange="nova", namespace="baseapi",
                                        version="1.0")
@@ -74,7 +77,7 @@ def test_real_novas_rpc_client_calls_a_harness_server(transport: Transport,
                                                       tmp_path: Path) -> None:
     topic = f"interop-{uuid.uuid4().hex[:8]}"
     conf = tmp_path / "nova.conf"
-    conf.write_text(f"[DEFAULT]\ntransport_url = {URL.replace('amqp://', 'rabbit://')}\n")
+    conf.write_text(f"[DEFAULT]\ntransport_url = {url().replace('amqp://', 'rabbit://')}\n")
     conf.chmod(0o600)
     servers = ServerSet(transport)
     servers.add(topic, "h1", [Pong()], fanout=False)
