@@ -65,8 +65,11 @@ def container_hosts(docker: Any, base_image: str) -> Iterator[list[str]]:
     label = unique("ansible")
     names = [f"{label.replace('_', '-')}-{index}" for index in range(HOSTS)]
     for name in names:
+        # A host's harness runs as root and confines each shard in a mount namespace of its
+        # own, which inside a container takes CAP_SYS_ADMIN.
         docker.containers.run(base_image, ["sleep", "infinity"], name=name, detach=True,
-                              network_mode="host", init=True, labels={"harness.test": label})
+                              network_mode="host", init=True, cap_add=["SYS_ADMIN"],
+                              labels={"harness.test": label})
     yield names
     for container in docker.containers.list(all=True,
                                             filters={"label": f"harness.test={label}"}):

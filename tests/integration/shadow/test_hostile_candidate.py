@@ -119,7 +119,7 @@ def test_hostile_candidate_is_refused_everything(
                    "--candidate", candidate, "--control", "hollow", "--json")
     started = json.loads(done.stdout)
     session = started["session"]
-    handled_before = shards.servers.counters().get("handled", 0)
+    handled_before = shards.counters().get("handled", 0)
     traffic = sandbox.traffic(timeout=30)
     traffic.run(5, rate=5)
     transport = Transport(sandbox.bus_url, "nova")
@@ -147,7 +147,7 @@ def test_hostile_candidate_is_refused_everything(
     escaped = {name for name, method in outcome.items() if method == "ESCAPED"}
     assert escaped == {name for name, allowed in machine.items() if allowed}, escaped
     assert traffic.book.failures == {}
-    assert shards.servers.counters().get("handled", 0) - handled_before >= 15
+    assert shards.counters().get("handled", 0) - handled_before >= 15
     with sandbox.store.engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM instances WHERE uuid = 'hostile'")
                             ).scalar() == 0

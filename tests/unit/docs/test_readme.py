@@ -48,7 +48,8 @@ def test_each_make_target_exists(line: str) -> None:
 
 
 def test_make_demo_runs_the_demo_that_expects_its_change() -> None:
-    recipe = subprocess.run(["make", "-n", "-o", ".venv/.installed", "demo"], cwd=ROOT,
+    recipe = subprocess.run(["make", "--no-print-directory", "-n", "-o", ".venv/.installed",
+                             "demo"], cwd=ROOT,
                             capture_output=True, text=True, timeout=60, check=True).stdout
     assert recipe.rstrip().endswith("/harness demo --expect-change"), recipe
 
