@@ -9,7 +9,7 @@ from harness.dev.broker_admin import ensure_admin, retire_user
 from harness.dev.local_cloud import bootstrap_vault, prepare_local_cloud, write_local_cloud
 from harness.dev.services import LocalService, all_services
 from harness.dev.services.rabbitmq import WELL_KNOWN_USER, local_management
-from harness.dev.state import DevState
+from harness.dev.state import DevState, exclusive
 from harness.exitcodes import ExitCode
 from harness.system.base_image import base_image_tag, ensure_base_image
 from harness.system.containers import bridge_exists, docker_client
@@ -58,6 +58,17 @@ def _print_status(rows: list[dict[str, Any]], as_json: bool, extra: dict[str, An
 def up(no_image: bool, nova: bool, as_json: bool) -> None:
     """Start what is missing (idempotent), build the base image, write the `local` cloud
     (and with --nova, the `nova-local` cloud)."""
+    with exclusive(_say_waiting):
+        _up(no_image, nova, as_json)
+
+
+def _say_waiting() -> None:
+    click.echo("dev: another `harness dev up` or `dev down` is running; waiting for it",
+               err=True)
+
+
+def _up(no_image: bool, nova: bool, as_json: bool) -> None:
+    """Everything `dev up` does, under the lock."""
     state = DevState.load()
     for service in all_services():
         click.echo(f"dev up: {service.name} ...", err=True)
@@ -98,13 +109,14 @@ def _nova_up(state: DevState) -> dict[str, Any]:
 @command.command()
 def down() -> None:
     """Stop only what `dev up` started; services that were already running stay."""
-    state = DevState.load()
-    by_name = {s.name: s for s in _services(nova=True)}
-    for name, record in reversed(list(state.started.items())):
-        click.echo(f"dev down: stopping {name}", err=True)
-        by_name[name].stop(record)
-        del state.started[name]
-        state.save()
+    with exclusive(_say_waiting):
+        state = DevState.load()
+        by_name = {s.name: s for s in _services(nova=True)}
+        for name, record in reversed(list(state.started.items())):
+            click.echo(f"dev down: stopping {name}", err=True)
+            by_name[name].stop(record)
+            del state.started[name]
+            state.save()
 
 
 @command.command()

@@ -1,6 +1,9 @@
 """What `harness dev up` started, so `dev down` stops only that."""
 
+import fcntl
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,19 @@ from harness.paths import private_dir
 def dev_dir() -> Path:
     """Files of the local dev cloud: state, logs, the OpenBao root token."""
     return private_dir("dev")
+
+
+@contextmanager
+def exclusive(waiting: Callable[[], None]) -> Iterator[None]:
+    """One `dev up` or `dev down` at a time: two would both start the same service and each
+    overwrite the other's record of it. `waiting` is called once if another one holds it."""
+    with open(dev_dir() / "lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waiting()
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """After `harness dev up`, each of the five services works for real."""
 
+import fcntl
 import json
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pymysql
 
 from harness.config import Cloud
 from harness.config.secrets import resolve_secret
-from harness.dev.state import DevState
+from harness.dev.state import DevState, dev_dir
 
 
 def harness(*args: str) -> subprocess.CompletedProcess[str]:
@@ -100,3 +101,17 @@ def test_container_from_base_image_prints_python_version(
         remove=True, stdout=True, stderr=True,
     )
     assert output.decode().startswith("Python 3.")
+
+
+def test_a_second_dev_up_waits_for_the_first() -> None:
+    with open(dev_dir() / "lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        second = subprocess.Popen([sys.executable, "-m", "harness", "dev", "up", "--no-image"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        assert second.stderr is not None
+        first_line = second.stderr.readline()
+        assert "waiting for it" in first_line, first_line
+        assert second.poll() is None  # nothing is started while the lock is held
+    _, rest = second.communicate(timeout=300)
+    assert second.returncode == 0, rest
+    assert "dev up: rabbitmq" in rest
