@@ -34,6 +34,9 @@ class LaunchSpec:
     memory_limit: str | None = None
     cpus: float | None = None
     writable_dir: Path | None = None  # where the shard writes its records (docker: mounted rw)
+    # None: the host's network (production shards). A tuple: a network namespace of its own
+    # where only these (address, port) endpoints answer, each at its own address (shadows).
+    allowed_endpoints: tuple[tuple[str, int], ...] | None = None
 
 
 @dataclass(frozen=True)
