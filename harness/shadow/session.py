@@ -28,7 +28,7 @@ from harness.scheduling import give_cpus_back, leave_cpus_to_production
 from harness.sessions import Resource, Session, SessionStore
 from harness.shadow.firehose import ReplyTap, reply_tap_queue
 from harness.shadow.mirror import MirrorSpec
-from harness.shadow.records import TriggerLog, side_dir, write_counters
+from harness.shadow.records import TriggerLog, logs_dir, side_dir, write_counters
 from harness.shadow.relay import Relay, Trigger
 from harness.shadow.responders import Responder, load_rules
 from harness.shadow.sources import ShardSource
@@ -112,7 +112,7 @@ class ShadowDriver:
         records = side_dir(self.root, role)
         records.mkdir(parents=True, exist_ok=True)
         spec = source.spec(self.session.id, role, host, delivery.conf_path.parent, records,
-                           self.root / "logs", reachable_endpoints(self.cloud))
+                           logs_dir(self.root), reachable_endpoints(self.cloud))
         handle = get_launcher(source.launcher).launch(spec)
         self._track("shard", **handle.to_dict())
         servers = ServerSet(Transport(_url_for(self.cloud, vhost),

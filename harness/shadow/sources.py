@@ -9,7 +9,7 @@ from pathlib import Path
 
 from harness.errors import UsageError
 from harness.launchers import LaunchSpec
-from harness.launchers.base import CREDENTIALS_MOUNT, RECORDS_MOUNT
+from harness.launchers.base import CREDENTIALS_MOUNT, RECORDS_MOUNT, SIDE_ENV
 from harness.shadow.candidates import CHANGES
 
 HOLLOW = "hollow"
@@ -47,7 +47,7 @@ class ShardSource:
         """The launch spec of a shadow shard on the production host's name, in shadow mode,
         reaching only the `allowed` endpoints; it finds its bundle and records directory where
         either launcher mounts them."""
-        env = {"HARNESS_MODE": "shadow", "HARNESS_SIDE": role, "HARNESS_RECORDS": RECORDS_MOUNT}
+        env = {"HARNESS_MODE": "shadow", SIDE_ENV: role, "HARNESS_RECORDS": RECORDS_MOUNT}
         confined = partial(LaunchSpec, credentials_dir=conf_dir, writable_dir=records,
                            allowed_endpoints=allowed, env=env)
         if self.kind == "command":
