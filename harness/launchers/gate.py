@@ -17,6 +17,6 @@ def gated(spec: LaunchSpec, allowed: tuple[tuple[str, int], ...]) -> list[str]:
     """The netgate's command line, to be followed by the shard's own: a network namespace of
     its own where only `allowed` answers, refusals recorded next to its log."""
     return [sys.executable, "-I", "-S", str(NETGATE),
-            *(f"--allow={_spelled(host, port)}" for host, port in allowed),
+            *(item for host, port in allowed for item in ("--allow", _spelled(host, port))),
             "--record", str(network_record(spec.log_dir, spec.shard)), "--session", spec.session,
             "--shard", spec.shard, "--side", spec.env.get(SIDE_ENV, "candidate"), "--"]

@@ -4,7 +4,8 @@ Run as root ahead of the confinement chain (`python -I -S netgate.py --allow ADD
 --record FILE --session S --shard N --side SIDE -- COMMAND...`), it moves into a new network
 namespace with loopback up, listens there at each allowed endpoint's own address and port, and
 forks a forwarder that returns to the host's namespace and relays each connection to the real
-endpoint; then it execs COMMAND, which inherits the namespace. Nothing else answers: a TCP
+endpoint (a thread per direction, the bytes moved by splice(2) in the kernel); then it execs
+COMMAND, which inherits the namespace. Nothing else answers: a TCP
 connection to any other port of the namespace is refused by its kernel, and any address off
 loopback is unreachable. The forwarder watches the namespace's loopback for the resets that
 refuse a connection and records each as a `violation` effect in FILE (root's, out of the
@@ -15,19 +16,16 @@ process group, so that a shard shutting down still reaches its broker.
 Standard library only, started with -I -S: it runs on every shadow shard's start.
 """
 
-import argparse
 import ctypes
 import fcntl
-import ipaddress
-import json
 import os
+import select
 import signal
 import socket
 import struct
-import subprocess
 import sys
+import threading
 import time
-from functools import partial
 from typing import IO, Any
 
 CLONE_NEWNET = 0x40000000
@@ -37,6 +35,7 @@ ETH_P_ALL, SO_ATTACH_FILTER, PACKET_HOST = 0x0003, 26, 0
 ETH_HEADER, IPV6_HEADER = 14, 40
 RST, ACK = 0x04, 0x10
 BUFFER = 65536
+F_SETPIPE_SZ, PIPE_SIZE = 1031, 1 << 20  # a pipe of 1 MiB moves a bulk transfer in fewer calls
 LD_H, LD_B, LDX_MSH, LD_IND_B, JEQ, JSET, RET = 0x28, 0x30, 0xB1, 0x50, 0x15, 0x45, 0x06
 ACCEPT, DROP = 14, 15
 # Classic BPF passing only TCP segments with RST set, IPv4 (unfragmented) and IPv6, on an
@@ -53,7 +52,7 @@ RESETS_ONLY = [
     (RET, 0, 0, 0x40000), (RET, 0, 0, 0),  # 14 accept, 15 drop
 ]
 
-Endpoint = tuple[str, int]
+Endpoint = tuple[str, int]  # address, port
 
 
 def _libc(name: str, *args: int) -> None:
@@ -63,15 +62,25 @@ def _libc(name: str, *args: int) -> None:
         raise OSError(error, f"{name}: {os.strerror(error)}")
 
 
-def _endpoint(text: str) -> Endpoint:
-    host, _, port = text.rpartition(":")
-    return host.strip("[]"), int(port)
+def _options(argv: list[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """`--name value` pairs (a name may repeat) up to `--`, and the command after it (no
+    argparse: its imports would double the gate's start-up)."""
+    split = argv.index("--")
+    options: dict[str, list[str]] = {}
+    for flag, value in zip(argv[:split:2], argv[1:split:2], strict=True):
+        options.setdefault(flag.removeprefix("--"), []).append(value)
+    return options, argv[split + 1:]
 
 
-def _resolved(endpoints: list[Endpoint]) -> set[tuple[int, str, int]]:
+def _resolved(endpoints: list[str]) -> set[tuple[int, str, int]]:
     """Each (family, address, port) to listen at, host names resolved on the host."""
-    return {(family, str(addr[0]), port) for host, port in endpoints
-            for family, _, _, _, addr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+    found: set[tuple[int, str, int]] = set()
+    for text in endpoints:
+        host, _, port = text.rpartition(":")
+        for family, _, _, _, addr in socket.getaddrinfo(host.strip("[]"), int(port),
+                                                        type=socket.SOCK_STREAM):
+            found.add((family, str(addr[0]), int(port)))
+    return found
 
 
 def _loopback_up() -> None:
@@ -83,14 +92,15 @@ def _loopback_up() -> None:
 
 def _listen(family: int, address: str, port: int) -> socket.socket:
     """A listening socket at the endpoint's own address (put on loopback first if not there)."""
-    if not ipaddress.ip_address(address).is_loopback:
+    if not (address == "::1" or address.startswith("127.")):
+        import subprocess
+
         prefix = "32" if family == socket.AF_INET else "128"
         subprocess.run(["ip", "addr", "add", f"{address}/{prefix}", "dev", "lo"], check=True)
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((address, port))
     sock.listen(128)
-    sock.setblocking(False)
     return sock
 
 
@@ -99,11 +109,10 @@ def _reset_watcher() -> socket.socket:
     code = b"".join(struct.pack("HBBI", op, jt - i - 1 if jt else 0, jf - i - 1 if jf else 0, k)
                     for i, (op, jt, jf, k) in enumerate(RESETS_ONLY))
     program = ctypes.create_string_buffer(code)
-    sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)  # no protocol: deaf until bound
     fprog = struct.pack("HP", len(RESETS_ONLY), ctypes.addressof(program))
     sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
-    sock.bind(("lo", 0))
-    sock.setblocking(False)
+    sock.bind(("lo", ETH_P_ALL))  # once (a rebind waits for the network's RCU grace period)
     return sock
 
 
@@ -124,70 +133,77 @@ def refused(frame: bytes) -> Endpoint | None:
 class Gate:
     """The forwarder's half: relays allowed connections, records refused ones."""
 
-    def __init__(self, args: argparse.Namespace, record: IO[bytes],
+    def __init__(self, marks: dict[str, str], record: IO[bytes],
                  listening: set[Endpoint]) -> None:
-        self.args, self.record, self.listening, self.seq = args, record, listening, 0
+        self.marks, self.record, self.listening, self.seq = marks, record, listening, 0
 
     def note_refusal(self, watcher: socket.socket) -> None:
-        """Record every refused connection among the resets waiting on the watcher."""
-        while True:
-            try:
-                frame, (_, _, kind, _, _) = watcher.recvfrom(BUFFER)
-            except BlockingIOError:
-                return
-            endpoint = refused(frame) if kind == PACKET_HOST else None
-            if endpoint is None or endpoint in self.listening:
-                continue
+        """Wait for the next reset on the watcher; record it if it refused a connection."""
+        frame, (_, _, kind, _, _) = watcher.recvfrom(BUFFER)
+        endpoint = refused(frame) if kind == PACKET_HOST else None
+        if endpoint is not None and endpoint not in self.listening:
             target = f"[{endpoint[0]}]:{endpoint[1]}" if ":" in endpoint[0] else \
                 f"{endpoint[0]}:{endpoint[1]}"
             self.seq += 1
-            self._write({"session": self.args.session, "shard": self.args.shard,
-                         "side": self.args.side, "real": False, "seq": self.seq, "ts": time.time(),
+            self._write({**self.marks, "real": False, "seq": self.seq, "ts": time.time(),
                          "request_id": None, "caused_by": None, "kind": "violation",
                          "target": target, "method": "refused by the network namespace",
                          "version": None, "payload": {"protocol": "tcp"}})
             print(f"netgate: refused a connection to {target}", flush=True)
 
     def _write(self, effect: dict[str, Any]) -> None:
+        import json  # in the forwarder only: what the shard's start waits for stays small
+
         self.record.write(json.dumps(effect).encode() + b"\n")
         self.record.flush()
 
 
-async def _pipe(reader: Any, writer: Any, back: Any) -> None:
-    """Copy one direction until its end, passing the end on; an error closes both ways."""
+def _splice(source: socket.socket, sink: socket.socket) -> None:
+    """Move one direction's bytes in the kernel (through a pipe) until its end, and pass the
+    end on; an error ends both directions."""
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, F_SETPIPE_SZ, PIPE_SIZE)
     try:
-        while data := await reader.read(BUFFER):
-            writer.write(data)
-            await writer.drain()
-        if writer.can_write_eof():
-            writer.write_eof()
-    except (OSError, RuntimeError):
-        writer.close()
-        back.close()
+        while moved := os.splice(source.fileno(), write_end, PIPE_SIZE):
+            while moved:
+                moved -= os.splice(read_end, sink.fileno(), moved)
+        sink.shutdown(socket.SHUT_WR)
+    except OSError:
+        for sock in (source, sink):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                continue
+    finally:
+        os.close(read_end)
+        os.close(write_end)
 
 
-async def _serve(gate: Gate, shard: int, listeners: dict[socket.socket, tuple[str, int]],
-                 watcher: socket.socket) -> None:
-    import asyncio
-
-    loop, gone = asyncio.get_running_loop(), asyncio.Event()
-
-    async def relay(address: str, port: int, reader: Any, writer: Any) -> None:
+def _relay(client: socket.socket, address: str, port: int) -> None:
+    """One connection: to the real endpoint, both directions spliced, then closed."""
+    with client:
         try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(address, port)
+            upstream = socket.create_connection((address, port))
         except OSError:
-            writer.close()
             return
-        await asyncio.gather(_pipe(reader, upstream_writer, writer),
-                             _pipe(upstream_reader, writer, upstream_writer))
-        writer.close()
-        upstream_writer.close()
+        with upstream:
+            for sock in (client, upstream):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            back = threading.Thread(target=_splice, args=(upstream, client), daemon=True)
+            back.start()
+            _splice(client, upstream)
+            back.join()
 
-    for sock, (address, port) in listeners.items():
-        await asyncio.start_server(partial(relay, address, port), sock=sock, limit=BUFFER)
-    loop.add_reader(watcher.fileno(), gate.note_refusal, watcher)
-    loop.add_reader(shard, gone.set)  # a pidfd turns readable when its process exits
-    await gone.wait()
+
+def _accept(listener: socket.socket, address: str, port: int) -> None:
+    while True:
+        client, _ = listener.accept()
+        threading.Thread(target=_relay, args=(client, address, port), daemon=True).start()
+
+
+def _watch(gate: Gate, watcher: socket.socket) -> None:
+    while True:
+        gate.note_refusal(watcher)
 
 
 def _forward(gate: Gate, shard: int, host_namespace: int,
@@ -196,30 +212,25 @@ def _forward(gate: Gate, shard: int, host_namespace: int,
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
     _libc("setns", host_namespace, CLONE_NEWNET)
-    import asyncio
-
-    asyncio.run(_serve(gate, shard, listeners, watcher))
+    for listener, (address, port) in listeners.items():
+        threading.Thread(target=_accept, args=(listener, address, port), daemon=True).start()
+    threading.Thread(target=_watch, args=(gate, watcher), daemon=True).start()
+    select.select([shard], [], [])  # a pidfd turns readable when its process exits
 
 
 def main(argv: list[str]) -> None:
     """Build the namespace and its gate, fork the forwarder, exec the command."""
-    parser = argparse.ArgumentParser(prog="netgate")
-    parser.add_argument("--allow", action="append", type=_endpoint, default=[])
-    parser.add_argument("--record", required=True)
-    parser.add_argument("--session", required=True)
-    parser.add_argument("--shard", required=True)
-    parser.add_argument("--side", required=True)
-    split = argv.index("--")
-    args, command = parser.parse_args(argv[:split]), argv[split + 1:]
-    endpoints = _resolved(args.allow)
+    options, command = _options(argv)
+    endpoints = _resolved(options.get("allow", []))
     host_namespace = os.open("/proc/self/ns/net", os.O_RDONLY)
     _libc("unshare", CLONE_NEWNET)
     _loopback_up()
     listeners = {_listen(family, address, port): (address, port)
                  for family, address, port in endpoints}
     watcher = _reset_watcher()
-    record = open(args.record, "ab")  # noqa: SIM115 - the forwarder's, for its whole life
-    gate = Gate(args, record, {(a, p) for _, a, p in endpoints})
+    record = open(options["record"][0], "ab")  # noqa: SIM115 - the forwarder's, for its life
+    marks = {name: options[name][0] for name in ("session", "shard", "side")}
+    gate = Gate(marks, record, {(a, p) for _, a, p in endpoints})
     shard = os.pidfd_open(os.getpid())  # this process, about to become the shard
     if os.fork() == 0:
         try:
