@@ -5,13 +5,17 @@ Run as root ahead of the confinement chain (`python -I -S netgate.py --allow ADD
 namespace with loopback up, listens there at each allowed endpoint's own address and port, and
 forks a forwarder that returns to the host's namespace and relays each connection to the real
 endpoint (a thread per direction, the bytes moved by splice(2) in the kernel); then it execs
-COMMAND, which inherits the namespace. Nothing else answers: a TCP
-connection to any other port of the namespace is refused by its kernel, and any address off
-loopback is unreachable. The forwarder watches the namespace's loopback for the resets that
-refuse a connection and records each as a `violation` effect in FILE (root's, out of the
-shard's reach). It exits when the shard does (it watches a pidfd: an unprivileged parent's
-death signal would not reach a root child) and ignores the SIGTERM a stop sends the shard's
-process group, so that a shard shutting down still reaches its broker.
+COMMAND, which inherits the namespace. With `--join PID --ready FILE` and no command, it gates
+the namespace of a running process instead (a container started with no network, waiting for
+FILE) and is the forwarder itself.
+
+Nothing else answers: a TCP connection to any other port of the namespace is refused by its
+kernel, and any address off loopback is unreachable. The forwarder watches the namespace's
+loopback for the resets that refuse a connection and records each as a `violation` effect in
+the `--record` file (root's, out of the shard's reach). It exits when the shard does (it
+watches a pidfd: an unprivileged parent's death signal would not reach a root child) and
+ignores the SIGTERM a stop sends the shard's process group, so that a shard shutting down still
+reaches its broker.
 
 Standard library only, started with -I -S: it runs on every shadow shard's start.
 """
@@ -218,12 +222,27 @@ def _forward(gate: Gate, shard: int, host_namespace: int,
     select.select([shard], [], [])  # a pidfd turns readable when its process exits
 
 
+def _enter(options: dict[str, list[str]]) -> int:
+    """Move into the shard's namespace: a new one (the shard is about to be this process), or
+    that of a running process (`--join PID`, a container started with no network); its pidfd."""
+    if "join" not in options:
+        _libc("unshare", CLONE_NEWNET)
+        return os.pidfd_open(os.getpid())
+    pid = int(options["join"][0])
+    shard = os.pidfd_open(pid)  # first: the pid cannot be another process's from now on
+    namespace = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY)
+    _libc("setns", namespace, CLONE_NEWNET)
+    os.close(namespace)
+    return shard
+
+
 def main(argv: list[str]) -> None:
-    """Build the namespace and its gate, fork the forwarder, exec the command."""
+    """Build the namespace and its gate; then exec the command with a forwarder forked off, or,
+    joined to a running shard, forward and say so in the `--ready` file."""
     options, command = _options(argv)
     endpoints = _resolved(options.get("allow", []))
     host_namespace = os.open("/proc/self/ns/net", os.O_RDONLY)
-    _libc("unshare", CLONE_NEWNET)
+    shard = _enter(options)
     _loopback_up()
     listeners = {_listen(family, address, port): (address, port)
                  for family, address, port in endpoints}
@@ -231,7 +250,10 @@ def main(argv: list[str]) -> None:
     record = open(options["record"][0], "ab")  # noqa: SIM115 - the forwarder's, for its life
     marks = {name: options[name][0] for name in ("session", "shard", "side")}
     gate = Gate(marks, record, {(a, p) for _, a, p in endpoints})
-    shard = os.pidfd_open(os.getpid())  # this process, about to become the shard
+    if "join" in options:
+        open(options["ready"][0], "w").close()
+        _forward(gate, shard, host_namespace, listeners, watcher)
+        return
     if os.fork() == 0:
         try:
             _forward(gate, shard, host_namespace, listeners, watcher)

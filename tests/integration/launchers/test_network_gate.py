@@ -1,6 +1,7 @@
-"""A shard given allowed endpoints, against the real kernel: in a network namespace of its own,
-it reaches those (relayed to the real listener on the host) and nothing else on the host's
-loopback, every refusal is recorded next to its log, and its gate goes when it goes."""
+"""A shard given allowed endpoints, process or container, against the real kernel and Docker: in
+a network namespace of its own, it reaches those (relayed to the real listener on the host) and
+nothing else on the host's loopback, every refusal is recorded next to its log, and its gate goes
+when it goes."""
 
 import json
 import socket
@@ -35,10 +36,10 @@ def session() -> Iterator[str]:
     """A session id; every shard left over from it is stopped afterwards."""
     name = unique("s").replace("_", "-")
     yield name
-    launcher = get_launcher("process")
-    for handle in launcher.discover():
-        if handle.session == name:
-            launcher.stop(handle, grace=1)
+    for launcher in map(get_launcher, ("process", "docker")):
+        for handle in launcher.discover():
+            if handle.session == name:
+                launcher.stop(handle, grace=1)
 
 
 def _gates(session: str) -> list[int]:
@@ -96,3 +97,36 @@ def test_shard_without_allowed_endpoints_keeps_the_host_network(
         lines = _probe(session, "production", tmp_path, [port], None)
     assert f"reached {port}" in lines, lines
     assert not network_record(tmp_path, "production").exists()
+
+
+def test_container_reaches_only_its_allowed_endpoints(
+    session: str, tmp_path: Path, base_image: str
+) -> None:
+    """A container given allowed endpoints has no network but its gate's, which it waits for."""
+    from harness.system.containers import docker_client
+
+    launcher = get_launcher("docker")
+    with socket.create_server(("127.0.0.1", 0)) as allowed, \
+            socket.create_server(("127.0.0.1", 0)) as other:
+        ports = [allowed.getsockname()[1], other.getsockname()[1]]
+        handle = launcher.launch(LaunchSpec(session, "boxed", ["python3", "-c", PROBE,
+                                                               *map(str, ports)], tmp_path,
+                                            image=base_image,
+                                            allowed_endpoints=(("127.0.0.1", ports[0]),)))
+        lines = wait_for_line("docker", handle, "probed")
+        allowed.settimeout(10)
+        allowed.accept()[0].close()
+        network = docker_client().containers.get(handle.ref).attrs["HostConfig"]["NetworkMode"]
+        assert len(_gates(session)) == 1
+        launcher.stop(handle, grace=2)
+    assert network == "none"
+    assert f"reached {ports[0]}" in lines, lines
+    assert f"refused {ports[1]} ConnectionRefusedError" in lines, lines
+    records = [json.loads(line) for line in network_record(tmp_path, "boxed").read_text()
+               .splitlines()]
+    assert [r["target"] for r in records] == [f"127.0.0.1:{ports[1]}"], records
+    for _ in range(100):
+        if not _gates(session):
+            break
+        time.sleep(0.1)
+    assert _gates(session) == []

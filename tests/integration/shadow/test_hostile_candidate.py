@@ -4,10 +4,10 @@ own work, and the report lists every attempt.
 
 What the machine's own services allow to any local process (MariaDB's root and PostgreSQL's
 postgres without a password, RabbitMQ's guest until `harness dev up` retires it, nova-local's
-placement and nova-api, anything listening on loopback) is not the harness's to close. A process
-shadow runs in a network namespace of its own where only its broker answers, so it reaches none
-of it, and the report names every port it was refused; a container on the host's network must
-get exactly what any process on the box gets, and the test says so (docs/security.md).
+placement and nova-api, anything listening on loopback) is not the harness's to close: the test
+asks which of it answers any local process, and the candidate, process or container, must reach
+none of it, as a shadow has a network namespace of its own where only its broker answers; its
+gate names every port it was refused (docs/security.md).
 """
 
 import json
@@ -170,13 +170,11 @@ def test_hostile_candidate_is_refused_everything(
     assert machine["network: a port the test listens on"]
     assert set(outcome) == REFUSED | set(machine), set(outcome) ^ (REFUSED | set(machine))
     escaped = {name for name, method in outcome.items() if method == "ESCAPED"}
-    gated = kind == "cmd"  # a process shadow's network namespace: only its broker answers
-    assert escaped == (set() if gated else {n for n, allowed in machine.items() if allowed}), \
-        escaped
-    if gated:  # and its gate names every port it refused, whatever the candidate reports
-        refused = {v["target"] for v in report["violations"] if v["method"] == NETWORK_REFUSAL}
-        tried = {f"127.0.0.1:{port}" for port in (3306, 5432, 8200, 15672, *ports.values())}
-        assert tried <= refused, tried - refused
+    assert escaped == set(), escaped
+    # its gate names every port it refused, whatever the candidate reports
+    refused = {v["target"] for v in report["violations"] if v["method"] == NETWORK_REFUSAL}
+    tried = {f"127.0.0.1:{port}" for port in (3306, 5432, 8200, 15672, *ports.values())}
+    assert tried <= refused, tried - refused
     assert traffic.book.failures == {}
     assert shards.counters().get("handled", 0) - handled_before >= 15
     with sandbox.store.engine.connect() as conn:
