@@ -11,11 +11,11 @@ FILE) and is the forwarder itself.
 
 Nothing else answers: a TCP connection to any other port of the namespace is refused by its
 kernel, and any address off loopback is unreachable. The forwarder watches the namespace's
-loopback for the resets that refuse a connection and records each as a `violation` effect in
-the `--record` file (root's, out of the shard's reach). It exits when the shard does (it
-watches a pidfd: an unprivileged parent's death signal would not reach a root child) and
-ignores the SIGTERM a stop sends the shard's process group, so that a shard shutting down still
-reaches its broker.
+loopback for the resets that refuse a connection and records each (the first RECORD_LIMIT) as
+a `violation` effect in the `--record` file, root's, out of the shard's reach. It exits when
+the shard does (it watches a pidfd: an unprivileged parent's death signal would not reach a
+root child) and ignores the SIGTERM a stop sends the shard's process group, so that a shard
+shutting down still reaches its broker.
 
 Standard library only, started with -I -S: it runs on every shadow shard's start.
 """
@@ -39,6 +39,7 @@ ETH_P_ALL, SO_ATTACH_FILTER, PACKET_HOST = 0x0003, 26, 0
 ETH_HEADER, IPV6_HEADER = 14, 40
 RST, ACK = 0x04, 0x10
 BUFFER = 65536
+RECORD_LIMIT = 10_000  # refusals recorded per shard: a flood must not fill the harness's disk
 F_SETPIPE_SZ, PIPE_SIZE = 1031, 1 << 20  # a pipe of 1 MiB moves a bulk transfer in fewer calls
 LD_H, LD_B, LDX_MSH, LD_IND_B, JEQ, JSET, RET = 0x28, 0x30, 0xB1, 0x50, 0x15, 0x45, 0x06
 ACCEPT, DROP = 14, 15
@@ -135,7 +136,7 @@ def refused(frame: bytes) -> Endpoint | None:
 
 
 class Gate:
-    """The forwarder's half: relays allowed connections, records refused ones."""
+    """What the forwarder records: each connection the namespace refused, up to a limit."""
 
     def __init__(self, marks: dict[str, str], record: IO[bytes],
                  listening: set[Endpoint]) -> None:
@@ -145,7 +146,7 @@ class Gate:
         """Wait for the next reset on the watcher; record it if it refused a connection."""
         frame, (_, _, kind, _, _) = watcher.recvfrom(BUFFER)
         endpoint = refused(frame) if kind == PACKET_HOST else None
-        if endpoint is not None and endpoint not in self.listening:
+        if endpoint is not None and endpoint not in self.listening and self.seq < RECORD_LIMIT:
             target = f"[{endpoint[0]}]:{endpoint[1]}" if ":" in endpoint[0] else \
                 f"{endpoint[0]}:{endpoint[1]}"
             self.seq += 1
