@@ -20,9 +20,14 @@ class BusTarget:
         path = urlsplit(self.url).path
         return unquote(path[1:]) if len(path) > 1 else "/"
 
+    @property
+    def endpoint(self) -> tuple[str, int]:
+        """The address and port the broker listens on."""
+        parts = urlsplit(self.url)
+        return parts.hostname or "", parts.port or (5671 if parts.scheme == "amqps" else 5672)
+
     def transport_url(self, username: str, password: str, vhost: str) -> str:
         """An oslo.messaging transport_url logging in as an issued user to a vhost."""
-        parts = urlsplit(self.url)
-        port = parts.port or (5671 if parts.scheme == "amqps" else 5672)
+        host, port = self.endpoint
         login = f"{quote(username, safe='')}:{quote(password, safe='')}"
-        return f"rabbit://{login}@{parts.hostname}:{port}/{quote(vhost, safe='')}"
+        return f"rabbit://{login}@{host}:{port}/{quote(vhost, safe='')}"

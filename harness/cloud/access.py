@@ -1,9 +1,11 @@
 """How hollow shards and the sandbox reach a cloud: bus URL with its secret, HTTP endpoints."""
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from credentials.bus import BusTarget
 from harness.atomic import write_json
 from harness.config.schema import Cloud
 from harness.config.secrets import resolve_secret
@@ -66,3 +68,13 @@ def service_endpoints(cloud: Cloud) -> dict[str, str]:
             f"{cloud.name}`"
         )
     return found
+
+
+def reachable_endpoints(cloud: Cloud, urls: Iterable[str] = ()) -> tuple[tuple[str, int], ...]:
+    """What a shard kept off production's network may reach: the cloud's broker, and the
+    address and port of each of these service URLs."""
+    found = [BusTarget(cloud.bus.url).endpoint]
+    for url in urls:
+        parts = urlsplit(url)
+        found.append((parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)))
+    return tuple(dict.fromkeys(found))

@@ -18,6 +18,7 @@ CREDENTIALS_ENV = "HARNESS_CREDENTIALS_DIR"
 CREDENTIALS_MOUNT = "/run/harness/credentials"
 RECORDS_MOUNT = "/run/harness/records"
 SCRATCH = "/tmp"  # a shard's only other writable place, a tmpfs of its own
+SIDE_ENV = "HARNESS_SIDE"
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,15 @@ class LaunchSpec:
     memory_limit: str | None = None
     cpus: float | None = None
     writable_dir: Path | None = None  # where the shard writes its records (docker: mounted rw)
+    # None: the host's network (production shards). A tuple: a network namespace of its own
+    # where only these (address, port) endpoints answer, each at its own address (shadows).
+    allowed_endpoints: tuple[tuple[str, int], ...] | None = None
+
+
+def network_record(log_dir: Path, shard: str) -> Path:
+    """Where the launcher records the connections a shard's network namespace refused: next
+    to its log, in the harness's directory, out of the shard's reach."""
+    return log_dir / f"{shard}.network.jsonl"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""The docker launcher: host networking, labels naming session and shard, credentials mounted ro,
-hardened: the shard's own unprivileged uid, no capabilities, a read-only root."""
+"""The docker launcher: host networking (or, given allowed endpoints, no network but what a gate
+lets in), labels naming session and shard, credentials mounted ro, hardened: the shard's own
+unprivileged uid, no capabilities, a read-only root."""
 
 import os
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from harness.launchers.base import (
     LaunchSpec,
     ShardHandle,
 )
+from harness.launchers.gate import READY_DIR, WAIT_FOR_GATE, gate_running, ready_dir
 from harness.system.containers import docker_client, engine_address
 
 SESSION_LABEL = "harness.session"
@@ -50,6 +52,13 @@ def cpu_shares() -> int | None:
     return max(2, round(1024 / 1.25**niceness)) if niceness > 0 else None
 
 
+def _waiting_for_gate(client: Any, spec: LaunchSpec) -> tuple[list[str], list[str]]:
+    """The entrypoint and command that run the image's own once its gate is ready."""
+    config = client.images.get(spec.image).attrs["Config"]
+    own = [*(config.get("Entrypoint") or []), *(spec.argv or config.get("Cmd") or [])]
+    return ["/bin/sh", "-c", WAIT_FOR_GATE, "gate"], own
+
+
 def _container_uid(container: Any) -> int | None:
     """The numeric uid a container runs as, None for an image's default user."""
     user = str(container.attrs.get("Config", {}).get("User") or "").partition(":")[0]
@@ -69,9 +78,16 @@ class DockerLauncher(Launcher):
         client = engine_client()
         with identity.claimed_for(spec.credentials_dir, spec.writable_dir) as shard_id:
             container = self._create(client, spec, shard_id)
-            container.start()
-            container.reload()
-            identity.hold(shard_id, int(container.attrs["State"]["Pid"]) or os.getpid())
+            try:
+                container.start()
+                container.reload()
+                pid = int(container.attrs["State"]["Pid"])
+                if spec.allowed_endpoints is not None and pid:
+                    gate_running(spec, spec.allowed_endpoints, pid)
+            except BaseException:
+                container.remove(force=True)
+                raise
+            identity.hold(shard_id, pid or os.getpid())
         return ShardHandle(self.name, spec.session, spec.shard, container.id, "", shard_id.uid)
 
     @staticmethod
@@ -86,9 +102,13 @@ class DockerLauncher(Launcher):
             volumes[str(spec.credentials_dir)] = {"bind": CREDENTIALS_MOUNT, "mode": "ro"}
         if spec.writable_dir:
             volumes[str(spec.writable_dir)] = {"bind": RECORDS_MOUNT, "mode": "rw"}
+        network, entrypoint, command = "host", None, spec.argv or None
         try:
+            if spec.allowed_endpoints is not None:  # no network until its gate is in place
+                network, (entrypoint, command) = "none", _waiting_for_gate(client, spec)
+                volumes[str(ready_dir(spec))] = {"bind": READY_DIR, "mode": "ro"}
             return client.containers.create(
-                spec.image, spec.argv or None, network_mode="host",
+                spec.image, command, entrypoint=entrypoint, network_mode=network,
                 name=f"harness-{spec.session}-{spec.shard}",
                 labels={SESSION_LABEL: spec.session, SHARD_LABEL: spec.shard},
                 environment=env, volumes=volumes, mem_limit=spec.memory_limit,

@@ -57,6 +57,11 @@ def uid_of(pid: int) -> int | None:
         return None
 
 
+def is_shard_uid(uid: int | None) -> bool:
+    """Whether a uid is one of the range shards run as."""
+    return uid is not None and FIRST_UID <= uid <= LAST_UID
+
+
 def _processes() -> dict[int, int | None]:
     """Every process on the machine and its real uid."""
     return {int(e.name): uid_of(int(e.name)) for e in Path("/proc").iterdir() if e.name.isdigit()}
@@ -98,7 +103,7 @@ def hold(identity: ShardIdentity, pid: int) -> None:
 def release(uid: int | None) -> None:
     """Give a stopped shard's uid back, killing what still runs as it (a child that left the
     shard's process group) first: every process of the uid was the shard's."""
-    if uid is None or not FIRST_UID <= uid <= LAST_UID:  # never a uid that is not a shard's
+    if not is_shard_uid(uid):  # never a uid that is not a shard's
         return
     for pid in (p for p, owner in _processes().items() if owner == uid):
         with contextlib.suppress(ProcessLookupError):

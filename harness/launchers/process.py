@@ -21,6 +21,7 @@ from harness.launchers.base import (
     ShardHandle,
 )
 from harness.launchers.confine import confined
+from harness.launchers.gate import gated
 from harness.procinfo import start_time
 from harness.scheduling import follow_idle_launcher
 
@@ -46,7 +47,8 @@ class ProcessLauncher(Launcher):
 
     def launch(self, spec: LaunchSpec) -> ShardHandle:
         """Start argv detached and confined, output to <log_dir>/<shard>.log, marked with its
-        session; its bundle and records directory become its uid's own."""
+        session; its bundle and records directory become its uid's own; given allowed
+        endpoints, in a network namespace of its own where only those answer."""
         spec.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         log_path = spec.log_dir / f"{spec.shard}.log"
         env = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
@@ -56,6 +58,8 @@ class ProcessLauncher(Launcher):
             env[CREDENTIALS_ENV] = CREDENTIALS_MOUNT
         with identity.claimed_for(spec.credentials_dir, spec.writable_dir) as shard_id:
             argv = confined(spec.argv, shard_id, spec.credentials_dir, spec.writable_dir)
+            if spec.allowed_endpoints is not None:
+                argv = gated(spec, spec.allowed_endpoints) + argv
             with log_path.open("ab") as log:
                 child = subprocess.Popen(
                     argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -105,8 +109,9 @@ class ProcessLauncher(Launcher):
                     return
 
     def discover(self) -> list[ShardHandle]:
-        """Every live process of this pid namespace carrying a harness session mark in its
-        environment (a container's shard carries the mark too, but is the docker launcher's)."""
+        """Every live process of this pid namespace running as a shard's uid and carrying a
+        harness session mark in its environment (a container's shard carries the mark too, but
+        is the docker launcher's; a shard's network gate, root's, is not a shard)."""
         found, ours = [], os.readlink("/proc/self/ns/pid")
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
@@ -118,12 +123,12 @@ class ProcessLauncher(Launcher):
             except OSError:
                 continue
             marks = dict(v.decode(errors="replace").split("=", 1) for v in environ if b"=" in v)
-            if SESSION_ENV in marks and SHARD_ENV in marks:
+            uid = identity.uid_of(int(entry.name))
+            if SESSION_ENV in marks and SHARD_ENV in marks and identity.is_shard_uid(uid):
                 started = start_time(int(entry.name))
                 if started:
                     found.append(ShardHandle(self.name, marks[SESSION_ENV], marks[SHARD_ENV],
-                                             f"{entry.name}:{started}", "",
-                                             identity.uid_of(int(entry.name))))
+                                             f"{entry.name}:{started}", "", uid))
         return found
 
 

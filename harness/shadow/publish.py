@@ -41,6 +41,6 @@ def publish(root: Path, session: str, host: str, *, caps: Mapping[str, str],
                          thresholds=thresholds, caps=caps)
     shadows = {"candidate": candidate, **({"control": control} if control is not None else {})}
     return Report(session, host, comparison, counters=read_counters(root),
-                  observable=observable, violations=violations(candidate), title=title,
+                  observable=observable, violations=violations(root, candidate), title=title,
                   reads=read_answers(root, shadows), triggers=read_trigger_details(
                       root, (m.trigger for r in comparison.reported for m in r.examples)))

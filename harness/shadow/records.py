@@ -10,6 +10,7 @@ import orjson
 
 from harness.atomic import write_json
 from harness.errors import UsageError
+from harness.launchers.base import network_record
 from harness.shadow.relay import Trigger
 
 TRIGGERS = "triggers.jsonl"
@@ -24,16 +25,26 @@ def side_dir(root: Path, side: str) -> Path:
     return root / side
 
 
-def read_effects(directory: Path) -> list[dict[str, Any]]:
-    """Every effect in a directory's JSONL files; a torn last line (a crash) is skipped."""
+def logs_dir(root: Path) -> Path:
+    """Where the shards' logs go, with what their launcher recorded about them."""
+    return root / "logs"
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Every effect in one JSONL file, none if there is none; a torn last line (a crash) is
+    skipped."""
     effects = []
-    for path in sorted(directory.glob("*.jsonl")):
-        for line in path.read_text().splitlines():
-            try:
-                effects.append(json.loads(line))
-            except ValueError:
-                continue
+    for line in path.read_text().splitlines() if path.is_file() else []:
+        try:
+            effects.append(json.loads(line))
+        except ValueError:
+            continue
     return effects
+
+
+def read_effects(directory: Path) -> list[dict[str, Any]]:
+    """Every effect in a directory's JSONL files."""
+    return [effect for path in sorted(directory.glob("*.jsonl")) for effect in read_jsonl(path)]
 
 
 class TriggerLog:
@@ -112,6 +123,8 @@ def read_counters(root: Path) -> dict[str, int]:
     return dict(json.loads(path.read_text())) if path.is_file() else {}
 
 
-def violations(effects: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Isolation violations the shims' guard recorded (blocked attempts to reach out)."""
-    return [e for e in effects if e.get("kind") == "violation"]
+def violations(root: Path, effects: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Isolation violations: those the candidate's shims recorded (blocked attempts to reach
+    out), then the connections its network namespace refused."""
+    refused = read_jsonl(network_record(logs_dir(root), "candidate"))
+    return [e for e in [*effects, *refused] if e.get("kind") == "violation"]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.bus import ServerSet, Transport
-from harness.cloud.access import bus_url, service_endpoints
+from harness.cloud.access import bus_url, reachable_endpoints, service_endpoints
 from harness.cloud.clients import CloudClients, bus_user
 from harness.config import load_cloud
 from harness.config.schema import Cloud
@@ -28,7 +28,7 @@ from harness.scheduling import give_cpus_back, leave_cpus_to_production
 from harness.sessions import Resource, Session, SessionStore
 from harness.shadow.firehose import ReplyTap, reply_tap_queue
 from harness.shadow.mirror import MirrorSpec
-from harness.shadow.records import TriggerLog, side_dir, write_counters
+from harness.shadow.records import TriggerLog, logs_dir, side_dir, write_counters
 from harness.shadow.relay import Relay, Trigger
 from harness.shadow.responders import Responder, load_rules
 from harness.shadow.sources import ShardSource
@@ -99,7 +99,8 @@ class ShadowDriver:
 
     def _start_shadow(self, creds: CredentialSession, role: str, source: ShardSource,
                       endpoints: dict[str, str]) -> tuple[str, ShardHandle]:
-        """Issue the shadow's credentials, launch it, answer its calls; its vhost and handle."""
+        """Issue the shadow's credentials, launch it (reaching its broker only), answer its
+        calls; its vhost and handle."""
         host = self.request.production_host
         self._track("vhost", name=f"shadow.{self.session.id}.{role}")
         delivery = creds.issue(host, "shadow", shard=role,
@@ -111,7 +112,7 @@ class ShadowDriver:
         records = side_dir(self.root, role)
         records.mkdir(parents=True, exist_ok=True)
         spec = source.spec(self.session.id, role, host, delivery.conf_path.parent, records,
-                           self.root / "logs")
+                           logs_dir(self.root), reachable_endpoints(self.cloud))
         handle = get_launcher(source.launcher).launch(spec)
         self._track("shard", **handle.to_dict())
         servers = ServerSet(Transport(_url_for(self.cloud, vhost),

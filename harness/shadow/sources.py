@@ -4,11 +4,12 @@ or a command; each becomes a launch spec in shadow mode reading its bundle."""
 import shlex
 import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from harness.errors import UsageError
 from harness.launchers import LaunchSpec
-from harness.launchers.base import CREDENTIALS_MOUNT, RECORDS_MOUNT
+from harness.launchers.base import CREDENTIALS_MOUNT, RECORDS_MOUNT, SIDE_ENV
 from harness.shadow.candidates import CHANGES
 
 HOLLOW = "hollow"
@@ -42,13 +43,15 @@ class ShardSource:
         return "docker" if self.kind == "image" else "process"
 
     def spec(self, session: str, role: str, host: str, conf_dir: Path, records: Path,
-             log_dir: Path) -> LaunchSpec:
-        """The launch spec of a shadow shard on the production host's name, in shadow mode; it
-        finds its bundle and records directory where either launcher mounts them."""
-        env = {"HARNESS_MODE": "shadow", "HARNESS_SIDE": role, "HARNESS_RECORDS": RECORDS_MOUNT}
+             log_dir: Path, allowed: tuple[tuple[str, int], ...]) -> LaunchSpec:
+        """The launch spec of a shadow shard on the production host's name, in shadow mode,
+        reaching only the `allowed` endpoints; it finds its bundle and records directory where
+        either launcher mounts them."""
+        env = {"HARNESS_MODE": "shadow", SIDE_ENV: role, "HARNESS_RECORDS": RECORDS_MOUNT}
+        confined = partial(LaunchSpec, credentials_dir=conf_dir, writable_dir=records,
+                           allowed_endpoints=allowed, env=env)
         if self.kind == "command":
-            return LaunchSpec(session, role, shlex.split(self.value), log_dir, env=env,
-                              credentials_dir=conf_dir, writable_dir=records)
+            return confined(session, role, shlex.split(self.value), log_dir)
         base = Path(CREDENTIALS_MOUNT)
         args = ["--config-file", str(base / "credentials.conf"), "--config-file",
                 str(base / "shard.conf"), "--host", host, "--mode", "shadow",
@@ -56,8 +59,6 @@ class ShardSource:
         if self.value and self.kind == "hollow":
             args += ["--change", self.value]
         if self.kind == "image":
-            return LaunchSpec(session, role, args, log_dir, image=self.value, env=env,
-                              credentials_dir=conf_dir, writable_dir=records)
-        return LaunchSpec(session, role, [sys.executable, "-m", "harness", "hollow", "run",
-                                          *args], log_dir, env=env, credentials_dir=conf_dir,
-                          writable_dir=records)
+            return confined(session, role, args, log_dir, image=self.value)
+        return confined(session, role, [sys.executable, "-m", "harness", "hollow", "run", *args],
+                        log_dir)

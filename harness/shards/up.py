@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from harness.cloud.access import bus_url, service_endpoints
+from harness.cloud.access import bus_url, reachable_endpoints, service_endpoints
 from harness.cloud.clients import CloudClients
 from harness.config import load_cloud
 from harness.config.schema import Cloud
@@ -146,6 +146,8 @@ def _wire(request: ShardUp, store: SessionStore, session: Session, cloud: Cloud,
         before = {vhost_of(cloud): {q["name"] for q in clients.management.queues(vhost_of(cloud))}}
         handles: dict[str, ShardHandle] = {}
         bundles: dict[str, Path] = {}
+        allowed = (reachable_endpoints(cloud, endpoints.values()) if request.mode == "shadow"
+                   else None)  # a shadow keeps off production's network
         vhosts: dict[str, str] = {}
         for host in hosts:
             delivery = creds.issue(host, request.mode,  # type: ignore[arg-type]
@@ -165,7 +167,7 @@ def _wire(request: ShardUp, store: SessionStore, session: Session, cloud: Cloud,
             spec = LaunchSpec(session.id, host, argv, store.root / session.id, env=env,
                               image=request.image, credentials_dir=conf_dir,
                               writable_dir=state_dir, memory_limit=request.memory_limit,
-                              cpus=request.cpus)
+                              cpus=request.cpus, allowed_endpoints=allowed)
             _track_queues(store, session, vhosts[host], served_hosts(request, host)[0],
                           delivery.conf_path, before.get(vhosts[host], set()))
             handles[host] = launcher.launch(spec)

@@ -1,5 +1,5 @@
 """The shard role on localhost with the docker launcher: the hollow image runs as a labelled
-container on the host's network, in shadow mode (a vhost of its own); a second run changes
+container in shadow mode (a vhost of its own, no network but its gate's); a second run changes
 nothing; `shard_state: absent` removes the container and the vhost."""
 
 import json
@@ -44,7 +44,7 @@ def test_a_container_shard_comes_and_goes(
     assert (row["shard"], row["launcher"], row["state"]) == (HOST, "docker", "running")
     session = row["session"]
     [container] = _containers(docker, session)
-    assert container.status == "running" and container.attrs["HostConfig"]["NetworkMode"] == "host"
+    assert container.status == "running" and container.attrs["HostConfig"]["NetworkMode"] == "none"
     assert [v for v in rabbit_admin.vhosts() if session in v]
 
     again = controller.play("shard", inventory)

@@ -4,15 +4,16 @@ image: it tries everything a patch under review could.
 It reads the harness's state, Vault token and other shards' bundles; logs into the broker with
 well-known and with its own credentials in production's vhost (connect, declare, publish,
 consume) and into its management API; logs into the databases with well-known accounts and
-writes with its own read-only one; calls Vault with every token it found; signals and traces the
-harness and every other process; writes outside its scratch space; and, under the shims' guard,
-opens a socket and a subprocess. Each attempt is printed and recorded as a `violation` effect
-(target = what it tried, method = `refused` or `ESCAPED`). Then it forges a reply to every call
-relayed to it, and keeps consuming until stopped.
+writes with its own read-only one; calls Vault with every token it found; opens TCP
+connections to the ports it is given (production's placement and nova-api, a port the test
+listens on); signals and traces the harness and every other process; writes outside its scratch
+space; and, under the shims' guard, opens a socket and a subprocess. Each attempt is printed and
+recorded as a `violation` effect (target = what it tried, method = `refused` or `ESCAPED`). Then
+it forges a reply to every call relayed to it, and keeps consuming until stopped.
 
 Its one argument is a JSON object: production_vhost, host, state_dir, token_files, vault,
 project (a directory of the harness's tree), harness_pid (a harness process to signal and trace;
-any other is found by trying every pid).
+any other is found by trying every pid), ports (name -> a loopback port to connect to).
 """
 
 import configparser
@@ -140,6 +141,10 @@ def vault_with_found_tokens() -> None:
     raise PermissionError("Vault refused every token found")
 
 
+def tcp(port: int) -> Callable[[], object]:
+    return lambda: socket.create_connection(("127.0.0.1", port), 3).close()
+
+
 def signal_every_other_process() -> None:
     """Signal 0 (permission checked as for a real signal) to every pid there is but our own."""
     last = int(Path("/proc/sys/kernel/ns_last_pid").read_text())
@@ -193,6 +198,7 @@ ATTEMPTS: list[tuple[str, Callable[[], object]]] = [
     ("database: PostgreSQL postgres without a password",
      database("postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")),
     ("vault: every token found", vault_with_found_tokens),
+    *((f"network: {name}", tcp(port)) for name, port in given["ports"].items()),
     ("signal: the harness", lambda: os.kill(given["harness_pid"], 0)),
     ("signal: any other process", signal_every_other_process),
     ("ptrace: the harness", ptrace(given["harness_pid"])),

@@ -3,15 +3,18 @@ PostgreSQL, OpenBao and Docker: everything a patch could try is refused, product
 own work, and the report lists every attempt.
 
 What the machine's own services allow to any local process (MariaDB's root and PostgreSQL's
-postgres without a password, and RabbitMQ's guest until `harness dev up` retires it) is not the
-harness's to refuse: for those the candidate must get exactly what any process on the box gets,
-and the test says so (docs/security.md lists them).
+postgres without a password, RabbitMQ's guest until `harness dev up` retires it, nova-local's
+placement and nova-api, anything listening on loopback) is not the harness's to close: the test
+asks which of it answers any local process, and the candidate, process or container, must reach
+none of it, as a shadow has a network namespace of its own where only its broker answers; its
+gate names every port it was refused (docs/security.md).
 """
 
 import json
 import os
+import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg2
@@ -27,6 +30,7 @@ from harness.hollow.shard_set import ShardSet
 from harness.images import build_from_directory
 from harness.launchers import get_launcher
 from harness.launchers.identity import FIRST_UID
+from harness.nova.layout import PORTS as NOVA_PORTS
 from harness.sandbox.cloud import SandboxCloud
 from harness.shadow.session import records_dir
 from harness.system.containers import docker_client
@@ -35,6 +39,7 @@ from tests.integration.shadow.conftest import HOST
 from tests.integration.shards.harness_cli import cloud_of, harness, login_works
 
 SCRIPT = Path(__file__).with_name("hostile_candidate.py")
+NETWORK_REFUSAL = "refused by the network namespace"
 PROJECT = Path(__file__).resolve().parents[3]
 # Refused by the harness's confinement, the broker's and Vault's permissions, or the guard.
 REFUSED = {
@@ -77,12 +82,27 @@ def _guest_management() -> bool:
     return True
 
 
+def _answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), 3).close()
+    except OSError:
+        return False
+    return True
+
+
 # What the machine itself lets any local process do, asked as the test (not as the candidate).
 MACHINE: dict[str, Callable[[], bool]] = {
     "database: MariaDB root without a password": _mariadb_root,
     "database: PostgreSQL postgres without a password": _postgres_trust,
     "management API: well-known guest": _guest_management,
 }
+
+
+@pytest.fixture
+def listening_port() -> Iterator[int]:
+    """A port this test listens on: anything on the host's loopback a candidate could reach."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield server.getsockname()[1]
 
 
 def _candidate(kind: str, given: dict[str, object], tmp_path: Path,
@@ -106,13 +126,16 @@ def _candidate(kind: str, given: dict[str, object], tmp_path: Path,
 @pytest.mark.parametrize("kind", ["cmd", "image"])
 def test_hostile_candidate_is_refused_everything(
     kind: str, shard_cloud: Path, production: tuple[SandboxCloud, ShardSet], rabbit_vhost: str,
-    rabbit_admin: ManagementClient, state_dir: Path, tmp_path: Path,
+    rabbit_admin: ManagementClient, state_dir: Path, tmp_path: Path, listening_port: int,
     request: pytest.FixtureRequest,
 ) -> None:
     sandbox, shards = production
+    ports = {"placement (nova-local)": NOVA_PORTS["placement"],
+             "nova-api (nova-local)": NOVA_PORTS["compute"],
+             "a port the test listens on": listening_port}
     given = {"production_vhost": rabbit_vhost, "host": HOST, "state_dir": str(state_dir),
              "token_files": [str(ROOT_TOKEN_FILE)], "vault": "http://127.0.0.1:8200",
-             "project": str(PROJECT), "harness_pid": os.getpid()}
+             "project": str(PROJECT), "harness_pid": os.getpid(), "ports": ports}
     candidate = _candidate(kind, given, tmp_path, request)
     cloud = cloud_of(shard_cloud)
     done = harness(shard_cloud, "shadow", "start", "--cloud", cloud.name, "--of", HOST,
@@ -141,11 +164,17 @@ def test_hostile_candidate_is_refused_everything(
     outcome = {v["target"]: v["method"] for v in report["violations"]
                if v["method"] in ("refused", "ESCAPED")}
     machine = {name: allows() for name, allows in MACHINE.items()}
+    machine.update({f"network: {name}": _answers(port) for name, port in ports.items()})
     machine["broker: well-known guest in production's vhost"] = login_works(
         f"amqp://{WELL_KNOWN_USER}:{WELL_KNOWN_USER}@127.0.0.1:5672/{rabbit_vhost}")
+    assert machine["network: a port the test listens on"]
     assert set(outcome) == REFUSED | set(machine), set(outcome) ^ (REFUSED | set(machine))
     escaped = {name for name, method in outcome.items() if method == "ESCAPED"}
-    assert escaped == {name for name, allowed in machine.items() if allowed}, escaped
+    assert escaped == set(), escaped
+    # its gate names every port it refused, whatever the candidate reports
+    refused = {v["target"] for v in report["violations"] if v["method"] == NETWORK_REFUSAL}
+    tried = {f"127.0.0.1:{port}" for port in (3306, 5432, 8200, 15672, *ports.values())}
+    assert tried <= refused, tried - refused
     assert traffic.book.failures == {}
     assert shards.counters().get("handled", 0) - handled_before >= 15
     with sandbox.store.engine.connect() as conn:
