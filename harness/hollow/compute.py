@@ -177,6 +177,11 @@ class HollowCompute:
         return str(self.hypervisor_call(ctxt, "console_output", instance,
                                         tail_length=tail_length))
 
+    def get_host_uptime(self, ctxt: dict[str, Any], **_unused: Any) -> str:
+        """The host's uptime (a call: nova-api's hypervisor detail asks each host)."""
+        return str(self.services.external("hypervisor", self.host, "uptime", {},
+                                          self.hypervisor.uptime, ""))
+
     # -- behaviours a candidate may change -------------------------------------------------
 
     @staticmethod
