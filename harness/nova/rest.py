@@ -67,3 +67,14 @@ def compute_services(api: RestClient, host: str | None = None) -> list[dict[str,
 def resource_providers(placement: RestClient, name: str) -> list[dict[str, Any]]:
     """Placement's resource providers of that name."""
     return list(placement.get(f"/resource_providers?name={name}")["resource_providers"])
+
+
+def hypervisors(api: RestClient, pattern: str | None = None,
+                detail: bool = False) -> list[dict[str, Any]]:
+    """nova's hypervisor list (of hypervisor host names containing `pattern` when given). It
+    leaves out a node whose host is not mapped to a cell yet: nova-api cannot find its service.
+    The detail (with each node's service) asks every node's host for its uptime."""
+    path = "/os-hypervisors/detail" if detail else "/os-hypervisors"
+    query = f"?hypervisor_hostname_pattern={pattern}" if pattern else ""
+    status, body = api.request("GET", f"{path}{query}", ok=(200, 404))
+    return [] if status == 404 else list(body["hypervisors"])  # 404: no node matches

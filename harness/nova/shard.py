@@ -17,6 +17,7 @@ from harness.nova.rest import (
     RestClient,
     compute_client,
     compute_services,
+    hypervisors,
     placement_client,
     resource_providers,
 )
@@ -86,10 +87,22 @@ def provider_exists(cloud: Cloud, host: str) -> bool:
     return bool(resource_providers(_clients(cloud)[1], host))
 
 
+def host_mapped(cloud: Cloud, host: str) -> bool:
+    """The host is mapped to a cell, so that builds scheduled to it can land: its node is in
+    nova's hypervisor list, which leaves out hosts nova-api cannot find a cell for. The
+    scheduler's periodic host discovery maps a new host (or `nova-manage cell_v2
+    discover_hosts`, where discovery is not periodic)."""
+    return any(node["service"]["host"] == host
+               for node in hypervisors(_clients(cloud)[0], host, detail=True))
+
+
 def ready_checks(cloud: Cloud, host: str) -> dict[str, Callable[[], bool]]:
     """What must hold, besides a consumer on its queue, before a real compute is ready."""
     return {f"{host} up in nova's service list": partial(service_up, cloud, host),
-            f"{host}'s resource provider in placement": partial(provider_exists, cloud, host)}
+            f"{host}'s resource provider in placement": partial(provider_exists, cloud, host),
+            f"{host} mapped to a cell (listed by nova's hypervisor list; is host discovery "
+            "periodic, or was `nova-manage cell_v2 discover_hosts` run?)":
+                partial(host_mapped, cloud, host)}
 
 
 def remove_compute_records(cloud: Cloud, host: str, timeout: float = 60) -> None:

@@ -17,7 +17,7 @@ from harness.creds import state as creds_state
 from harness.launchers import ShardHandle, get_launcher
 from harness.nova.layout import VHOST, endpoint
 from harness.nova.rest import compute_client, compute_services, placement_client, resource_providers
-from tests.integration.nova.servers import boot_server, let_scheduler_map_hosts
+from tests.integration.nova.servers import boot_server
 from tests.integration.shards.harness_cli import harness, shard_login
 
 REFUSED = (amqp.exceptions.AccessRefused, amqp.exceptions.NotAllowed)
@@ -61,8 +61,8 @@ def test_real_compute_joins_takes_builds_and_leaves_nothing(
         assert get_launcher("process").alive(handle)
         conf = (creds_state.bundles_dir(session, host) / "nova-compute.conf").read_text()
         assert "[database]" not in conf and "fake.PredictableNodeUUIDDriver" in conf
-        # Servers booted through nova-api land on it (this test's host is the only one up).
-        let_scheduler_map_hosts()
+        # Servers booted through nova-api land on it (this test's host is the only one up): ready
+        # means mapped to a cell too, so the first build already can.
         with ThreadPoolExecutor(4) as pool:
             hosts = list(pool.map(lambda _: boot_server(), range(SERVERS)))
         assert hosts == [host] * SERVERS
