@@ -78,8 +78,10 @@ class HollowCompute:
 
     def __init__(self, host: str, services: ShardServices,
                  rpc_version: str = DEFAULT_RPC_VERSION,
-                 capacity: Resources = DEFAULT_HOST_CAPACITY) -> None:
+                 capacity: Resources = DEFAULT_HOST_CAPACITY,
+                 resource_class: str | None = None) -> None:
         self.host = host
+        self.resource_class = resource_class  # offered to placement instead of the standard
         self.services = services
         self.target = Target(topic=COMPUTE_TOPIC, server=host, version=rpc_version)
         self.hypervisor = FakeHypervisor(host, capacity)
@@ -376,6 +378,18 @@ class HollowCompute:
         without it), when the conductor gave one."""
         return {} if self.node_id is None else {"compute_id": self.node_id}
 
+    def provider_inventory(self, ctxt: dict[str, Any]) -> dict[str, int]:
+        """What the host offers placement: vCPUs, memory and disk; or, given a custom resource
+        class, that class alone (one unit a vCPU, the class created when missing), so that only
+        builds whose flavor asks for it land here."""
+        capacity = self.hypervisor.capacity
+        if self.resource_class is None:
+            return {"VCPU": capacity.vcpus, "MEMORY_MB": capacity.memory_mb,
+                    "DISK_GB": capacity.disk_gb}
+        self.services.http(ctxt, "placement", "PUT", f"/resource_classes/{self.resource_class}",
+                           None, None)
+        return {self.resource_class: capacity.vcpus}
+
     def report_provider(self, ctxt: dict[str, Any]) -> None:
         """This host's resource provider and inventory in placement, as the resource tracker
         keeps them (the provider's uuid is the compute node's)."""
@@ -386,9 +400,7 @@ class HollowCompute:
             self.services.http(ctxt, "placement", "POST", "/resource_providers",
                                {"name": self.host, "uuid": self.node_uuid}, None)
         provider = self.services.http(ctxt, "placement", "GET", path, None, {"generation": 0})
-        capacity = self.hypervisor.capacity
-        inventories = {"VCPU": capacity.vcpus, "MEMORY_MB": capacity.memory_mb,
-                       "DISK_GB": capacity.disk_gb}
+        inventories = self.provider_inventory(ctxt)
         body = {"resource_provider_generation": provider["generation"],
                 "inventories": {rc: {"total": total} for rc, total in inventories.items()}}
         stored = self.services.http(ctxt, "placement", "PUT", f"{path}/inventories", body,
