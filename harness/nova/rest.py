@@ -1,5 +1,6 @@
 """nova-api and placement over REST, as a keystone-less admin of the local nova cloud."""
 
+import time
 from typing import Any
 
 import requests
@@ -9,6 +10,8 @@ from harness.nova.layout import API_HEADERS
 
 COMPUTE_MICROVERSION = "compute 2.88"
 PLACEMENT_MICROVERSION = "placement 1.14"
+UNREAD_CELL_TRIES = 5
+UNREAD_CELL_PAUSE = 2.0
 PLACEMENT_HEADERS = {"X-Auth-Token": "admin", "OpenStack-API-Version": PLACEMENT_MICROVERSION}
 
 
@@ -58,10 +61,24 @@ def placement_client(base_url: str) -> RestClient:
     return RestClient(base_url, PLACEMENT_HEADERS)
 
 
-def compute_services(api: RestClient, host: str | None = None) -> list[dict[str, Any]]:
-    """nova's own service list (of one host when given)."""
+def compute_services(api: RestClient, host: str | None = None,
+                     tries: int = UNREAD_CELL_TRIES) -> list[dict[str, Any]]:
+    """nova's own service list (of one host when given).
+
+    When reading a cell fails, nova-api lists that cell's hosts as entries with no id and no
+    state (status UNKNOWN). nova 34's API fails so when two of its threads expire its
+    availability zone cache at once (oslo.cache's dictionary backend is not thread-safe): the
+    list is asked again after a pause, and an error names the hosts when that goes on."""
     query = f"?host={host}" if host else ""
-    return list(api.get(f"/os-services{query}")["services"])
+    for attempt in range(tries):
+        services = list(api.get(f"/os-services{query}")["services"])
+        unread = sorted(s["host"] for s in services if "id" not in s)
+        if not unread:
+            return services
+        if attempt + 1 < tries:
+            time.sleep(UNREAD_CELL_PAUSE)
+    raise InfrastructureError(f"nova-api could not read the cell of host(s) {', '.join(unread)}"
+                              f" (listed without id, status UNKNOWN) in {tries} tries")
 
 
 def resource_providers(placement: RestClient, name: str) -> list[dict[str, Any]]:

@@ -9,10 +9,10 @@ from harness.nova.rest import compute_client
 from harness.sandbox.image_service import image_id
 
 
-def boot_server(timeout: float = 120) -> str:
+def boot_server(timeout: float = 120, flavor: str = str(FLAVOR["id"])) -> str:
     """Boot one server through nova-api and wait until it is ACTIVE; return its host."""
     api = compute_client(endpoint("compute"))
-    body = {"server": {"name": f"t-{uuid.uuid4().hex[:6]}", "flavorRef": FLAVOR["id"],
+    body = {"server": {"name": f"t-{uuid.uuid4().hex[:6]}", "flavorRef": flavor,
                        "imageRef": image_id("cirros-0.6.2"), "networks": "none"}}
     server_id = api.request("POST", "/servers", body)[1]["server"]["id"]
     deadline = time.monotonic() + timeout

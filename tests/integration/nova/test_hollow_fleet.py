@@ -4,6 +4,7 @@ scheduler spreads over it (the 500-host figures: benchmarks/nova_hollow_fleet.py
 
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from harness.config import load_cloud
@@ -11,11 +12,15 @@ from harness.dev.services.rabbitmq import local_management
 from harness.nova.flavors import private_flavor
 from harness.nova.fleet import fleet_listed, hollow_fleet
 from harness.nova.layout import endpoint
-from harness.nova.rest import compute_client, placement_client
+from harness.nova.rest import compute_client, compute_services, placement_client
+from harness.nova.shard import remove_compute_records
 from harness.nova.traffic import nova_traffic
+from harness.system.process import terminate
+from tests.integration.nova.servers import boot_server
 
 HOSTS = 50
 BUILDS = 20
+REMOVED_AT_ONCE = 6
 
 
 def test_hollow_fleet_takes_builds_the_real_scheduler_spreads(nova_config: Path,
@@ -38,3 +43,26 @@ def test_hollow_fleet_takes_builds_the_real_scheduler_spreads(nova_config: Path,
         assert len(placed) > 1, f"the scheduler put every build on one host: {placed}"
     assert fleet_listed(api, placement, set(fleet.hosts)) == {
         "services up": 0, "hypervisors up": 0, "providers": 0}
+
+
+def test_hosts_with_servers_removed_at_once_leave_nothing(nova_config: Path,
+                                                           tmp_path: Path) -> None:
+    cloud = load_cloud("nova-test", nova_config)
+    api, placement = compute_client(endpoint("compute")), placement_client(endpoint("placement"))
+    tag = uuid.uuid4().hex[:6]
+    resource_class = f"CUSTOM_TEST_FLEET_{tag.upper()}"
+    with (private_flavor(api, placement, resource_class) as flavor,
+          hollow_fleet(cloud, nova_config, f"tr{tag}", REMOVED_AT_ONCE, tmp_path / "fleet.log",
+                       local_management(), resource_class) as fleet):
+        fleet.wait_listed(api, placement, timeout=300)
+        with ThreadPoolExecutor(REMOVED_AT_ONCE) as pool:
+            placed = list(pool.map(lambda _: boot_server(flavor=flavor), fleet.hosts))
+        assert set(placed) <= set(fleet.hosts)
+        terminate(fleet.process.pid)
+        with ThreadPoolExecutor(REMOVED_AT_ONCE) as pool:
+            list(pool.map(lambda host: remove_compute_records(cloud, host), fleet.hosts))
+        assert fleet_listed(api, placement, set(fleet.hosts)) == {
+            "services up": 0, "hypervisors up": 0, "providers": 0}
+        assert not [s for s in compute_services(api) if s["host"] in fleet.hosts]
+        for host in fleet.hosts:
+            assert api.get(f"/servers?all_tenants=1&host={host}")["servers"] == []
