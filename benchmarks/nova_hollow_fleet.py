@@ -34,7 +34,7 @@ from typing import Any
 from harness.config import Cloud, load_cloud
 from harness.dev.services.rabbitmq import local_management
 from harness.nova.flavors import private_flavor
-from harness.nova.fleet import hollow_fleet
+from harness.nova.fleet import LISTING_TIMEOUT, hollow_fleet
 from harness.nova.layout import CLOUD_NAME
 from harness.nova.rest import compute_client, placement_client
 from harness.nova.traffic import nova_traffic
@@ -47,7 +47,7 @@ def measure(cloud: Cloud, count: int, builds: int, rate: float, list_timeout: fl
             scratch: Path) -> dict[str, Any]:
     """One fleet's figures."""
     tag = uuid.uuid4().hex[:6]
-    api = compute_client(cloud.endpoints["compute"])
+    api = compute_client(cloud.endpoints["compute"], LISTING_TIMEOUT)
     placement = placement_client(cloud.endpoints["placement"])
     figures: dict[str, Any] = {}
     resource_class = f"CUSTOM_HARNESS_FLEET_{tag.upper()}"

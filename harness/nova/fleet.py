@@ -4,7 +4,7 @@ nova's and placement's lists, and all their records removed when they go."""
 import subprocess
 import sys
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,21 +22,40 @@ from harness.system.process import terminate
 
 # nova-api serves a few requests at a time: more callers only queue.
 PARALLEL_REQUESTS = 4
-LIST_POLL_SECONDS = 2.0  # each listing asks nova-api for every host's service and cell
+LIST_POLL_SECONDS = 2.0
+# nova-api's hypervisor list asks the database for every listed node's service and cell: for
+# hundreds of hosts on a loaded machine, minutes.
+LISTING_TIMEOUT = 600.0
+
+
+def services_up(api: RestClient, placement: RestClient, hosts: Collection[str]) -> int:
+    """How many of these hosts are up in nova's service list."""
+    return sum(1 for s in compute_services(api) if s["host"] in hosts
+               and s["binary"] == COMPUTE_BINARY and s["state"] == "up")
+
+
+def hypervisors_up(api: RestClient, placement: RestClient, hosts: Collection[str]) -> int:
+    """How many of these hosts are up in nova's hypervisor list, which needs their cell mapping
+    too (a hollow host's node is named after it)."""
+    return sum(1 for node in hypervisors(api) if node["hypervisor_hostname"] in hosts
+               and node["state"] == "up")
+
+
+def providers(api: RestClient, placement: RestClient, hosts: Collection[str]) -> int:
+    """How many of these hosts hold a resource provider in placement."""
+    return sum(1 for provider in placement.get("/resource_providers")["resource_providers"]
+               if provider["name"] in hosts)
+
+
+# In the order they fill: a host is in the hypervisor list only once it is in the service list.
+LISTS: dict[str, Callable[[RestClient, RestClient, Collection[str]], int]] = {
+    "services up": services_up, "providers": providers, "hypervisors up": hypervisors_up}
 
 
 def fleet_listed(api: RestClient, placement: RestClient,
                  hosts: Collection[str]) -> dict[str, int]:
-    """How many of these hosts are up in nova's service list, up in its hypervisor list (which
-    needs their cell mapping too; a hollow host's node is named after it), and hold a resource
-    provider in placement."""
-    services = sum(1 for s in compute_services(api) if s["host"] in hosts
-                   and s["binary"] == COMPUTE_BINARY and s["state"] == "up")
-    nodes = sum(1 for node in hypervisors(api) if node["hypervisor_hostname"] in hosts
-                and node["state"] == "up")
-    providers = sum(1 for provider in placement.get("/resource_providers")["resource_providers"]
-                    if provider["name"] in hosts)
-    return {"services up": services, "hypervisors up": nodes, "providers": providers}
+    """How many of these hosts each list holds."""
+    return {name: count(api, placement, hosts) for name, count in LISTS.items()}
 
 
 def remove_fleet(cloud: Cloud, hosts: Collection[str]) -> None:
@@ -58,16 +77,18 @@ class HollowFleet:
         """Seconds from the fleet's start until each of `fleet_listed`'s lists held every one
         of its hosts; InfrastructureError naming the counts when the time is up or the fleet's
         process ended first."""
-        wanted, reached = set(self.hosts), {}
+        wanted, reached, counts = set(self.hosts), dict[str, float](), dict[str, int]()
         deadline = self.started + timeout
         while True:
-            counts = fleet_listed(api, placement, wanted)
-            now = time.monotonic()
-            reached.update({name: now - self.started for name, seen in counts.items()
-                            if seen == len(wanted) and name not in reached})
-            if len(reached) == len(counts):
+            for name, count in LISTS.items():
+                if name in reached or (name == "hypervisors up" and "services up" not in reached):
+                    continue  # the hypervisor list is dear: asked once the services are all up
+                counts[name] = count(api, placement, wanted)
+                if counts[name] == len(wanted):
+                    reached[name] = time.monotonic() - self.started
+            if len(reached) == len(LISTS):
                 return reached
-            if self.process.poll() is not None or now > deadline:
+            if self.process.poll() is not None or time.monotonic() > deadline:
                 why = "its process ended" if self.process.poll() is not None else "timed out"
                 raise InfrastructureError(f"hollow fleet of {len(wanted)}: {why} with "
                                           f"{counts}")

@@ -51,9 +51,10 @@ class RestClient:
         return self.request("GET", path, ok=ok)[1]
 
 
-def compute_client(base_url: str) -> RestClient:
+def compute_client(base_url: str, timeout: float = 30) -> RestClient:
     """nova-api, as an admin through the keystone-less pipeline."""
-    return RestClient(base_url, {**API_HEADERS, "OpenStack-API-Version": COMPUTE_MICROVERSION})
+    return RestClient(base_url, {**API_HEADERS, "OpenStack-API-Version": COMPUTE_MICROVERSION},
+                      timeout)
 
 
 def placement_client(base_url: str) -> RestClient:
