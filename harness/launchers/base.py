@@ -34,6 +34,8 @@ class LaunchSpec:
     memory_limit: str | None = None
     cpus: float | None = None
     writable_dir: Path | None = None  # where the shard writes its records (docker: mounted rw)
+    # Host directories the shard reads where they are (docker: mounted read-only at that path).
+    shared_dirs: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)

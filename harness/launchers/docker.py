@@ -86,6 +86,8 @@ class DockerLauncher(Launcher):
             volumes[str(spec.credentials_dir)] = {"bind": CREDENTIALS_MOUNT, "mode": "ro"}
         if spec.writable_dir:
             volumes[str(spec.writable_dir)] = {"bind": RECORDS_MOUNT, "mode": "rw"}
+        for shared in spec.shared_dirs:
+            volumes[str(shared)] = {"bind": str(shared), "mode": "ro"}
         try:
             return client.containers.create(
                 spec.image, spec.argv or None, network_mode="host",

@@ -25,6 +25,7 @@ from harness.nova.venv import checkout_pythonpath, nova_facts, nova_python, requ
 
 DEV_NOVA = "dev"  # `--nova` without a PATH: the dev venv's nova
 COMPUTE_BINARY = "nova-compute"
+CONTAINER_PYTHON = "3.11"  # the base image's (Debian bookworm)
 RUN_COMPUTE = "import sys; from nova.cmd.compute import main; sys.exit(main())"
 
 
@@ -44,6 +45,31 @@ class NovaBuild:
     def env(self) -> dict[str, str]:
         """A checkout's path ahead of the venv's nova."""
         return {"PYTHONPATH": self.pythonpath} if self.pythonpath else {}
+
+    def site_packages(self) -> Path:
+        """The venv's packages, which a container's own Python imports (its minor version:
+        compiled modules are built for it)."""
+        venv = self.python.parent.parent
+        found = venv / "lib" / f"python{CONTAINER_PYTHON}" / "site-packages"
+        if not found.is_dir():
+            raise UsageError(f"--nova with --launcher docker: {venv} is no Python "
+                             f"{CONTAINER_PYTHON} virtual environment, which the base image's "
+                             f"python{CONTAINER_PYTHON} needs")
+        return found
+
+    def container_argv(self, conf_dir: Path) -> list[str]:
+        """nova-compute run by the image's Python, reading the same two files."""
+        return [f"python{CONTAINER_PYTHON}", *self.argv(conf_dir)[1:]]
+
+    def container_env(self) -> dict[str, str]:
+        """The checkout (if any), then the venv's packages, on the image's Python's path."""
+        paths = [p for p in (self.pythonpath, str(self.site_packages())) if p]
+        return {"PYTHONPATH": ":".join(paths)}
+
+    def shared_dirs(self) -> tuple[Path, ...]:
+        """What a container mounts read-only: the venv, and the checkout when one is run."""
+        venv = self.python.parent.parent
+        return (venv, Path(self.pythonpath)) if self.pythonpath else (venv,)
 
 
 def resolve_build(cloud: Cloud, path: str) -> NovaBuild:
