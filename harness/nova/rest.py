@@ -57,9 +57,9 @@ def compute_client(base_url: str, timeout: float = 30) -> RestClient:
                       timeout)
 
 
-def placement_client(base_url: str) -> RestClient:
+def placement_client(base_url: str, timeout: float = 30) -> RestClient:
     """placement, as its noauth2 admin."""
-    return RestClient(base_url, PLACEMENT_HEADERS)
+    return RestClient(base_url, PLACEMENT_HEADERS, timeout)
 
 
 def compute_services(api: RestClient, host: str | None = None,

@@ -25,6 +25,9 @@ from harness.nova.venv import checkout_pythonpath, nova_facts, nova_python, requ
 
 DEV_NOVA = "dev"  # `--nova` without a PATH: the dev venv's nova
 COMPUTE_BINARY = "nova-compute"
+# A loaded nova-api (hundreds of hosts listed, one worker) answers in minutes, not seconds:
+# teardown waits for it rather than leaving records behind.
+REMOVAL_REQUEST_TIMEOUT = 180.0
 CONTAINER_PYTHON = "3.11"  # the base image's (Debian bookworm)
 RUN_COMPUTE = "import sys; from nova.cmd.compute import main; sys.exit(main())"
 
@@ -97,9 +100,10 @@ def nova_bus_target(cloud: Cloud) -> BusTarget:
                      fanout_casts=("scheduler",))
 
 
-def _clients(cloud: Cloud) -> tuple[RestClient, RestClient]:
+def _clients(cloud: Cloud, timeout: float = 30) -> tuple[RestClient, RestClient]:
     endpoints = require_nova_endpoints(cloud)
-    return compute_client(endpoints["compute"]), placement_client(endpoints["placement"])
+    return (compute_client(endpoints["compute"], timeout),
+            placement_client(endpoints["placement"], timeout))
 
 
 def service_up(cloud: Cloud, host: str) -> bool:
@@ -136,7 +140,7 @@ def remove_compute_records(cloud: Cloud, host: str, timeout: float = 60) -> None
     deletes its servers itself instead of casting to a host that is gone), delete its servers,
     then its service record (nova deletes its compute nodes, host mapping and resource
     provider), then any provider placement still holds under its name."""
-    api, placement = _clients(cloud)
+    api, placement = _clients(cloud, REMOVAL_REQUEST_TIMEOUT)
     services = [s for s in compute_services(api, host) if s["binary"] == COMPUTE_BINARY]
     for service in services:
         api.request("PUT", f"/os-services/{service['id']}", {"forced_down": True})

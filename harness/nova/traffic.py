@@ -105,8 +105,8 @@ def wait_for_compute_hosts(api: RestClient, timeout: float) -> list[str]:
 def nova_traffic(compute_endpoint: str, steps: tuple[str, ...], timeout: float,
                  flavor: str = TINY) -> tuple[NovaRestLifecycles, TrafficGenerator]:
     """A traffic generator driving real nova-api at this endpoint with servers of the flavor,
-    and the lifecycles it drives."""
-    lifecycles = NovaRestLifecycles(compute_client(compute_endpoint), flavor)
+    and the lifecycles it drives; one request may take as long as an operation."""
+    lifecycles = NovaRestLifecycles(compute_client(compute_endpoint, timeout), flavor)
     first_image = image_id(next(iter(DEFAULT_IMAGES)))
     return lifecycles, TrafficGenerator(lifecycles, lifecycles, first_image, steps=steps,
                                         timeout=timeout)
