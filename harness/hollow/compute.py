@@ -12,11 +12,13 @@ import threading
 import uuid as uuid_module
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 from harness.bus import Target
 from harness.hollow import objects
 from harness.hollow.context import admin_context
+from harness.hollow.http_client import HttpCallError
 from harness.hollow.hypervisor import FakeHypervisor, HypervisorError, PowerState
 from harness.hollow.resources import DEFAULT_HOST_CAPACITY, Resources
 from harness.hollow.services import ShardServices
@@ -134,6 +136,7 @@ class HollowCompute:
         self.destroy_guest(ctxt, instance)
         self.unbind_ports(ctxt, instance)
         self.destroy_instance(ctxt, instance)
+        self.release_allocations(ctxt, instance)
         self.report_after_delete(ctxt)
         self.notify_instance(ctxt, instance, "delete", "end")
         with self._locks_guard:
@@ -274,6 +277,18 @@ class HollowCompute:
         """Instance.destroy() through the conductor."""
         self.services.object_action(ctxt, objects.primitive("Instance", objects.fields(instance)),
                                     "destroy", {})
+
+    def release_allocations(self, ctxt: dict[str, Any], instance: dict[str, Any]) -> None:
+        """Give back what the scheduler claimed in placement for the guest, as nova-compute
+        does once the instance is destroyed (only where the cloud has a placement)."""
+        if "placement" not in self.services.endpoints:
+            return
+        try:
+            self.services.http(ctxt, "placement", "DELETE",
+                               f"/allocations/{self.uuid(instance)}", None, None)
+        except HttpCallError as error:
+            if error.status != HTTPStatus.NOT_FOUND:  # none held: nothing to give back
+                raise
 
     def abort_build(self, ctxt: dict[str, Any], instance: dict[str, Any],
                     ports: list[dict[str, Any]], error: Exception) -> None:

@@ -16,7 +16,13 @@ from harness.dev.services.rabbitmq import local_management
 from harness.nova.flavors import private_flavor
 from harness.nova.fleet import HollowFleet, fleet_listed, hollow_fleet
 from harness.nova.layout import endpoint
-from harness.nova.rest import RestClient, compute_client, compute_services, placement_client
+from harness.nova.rest import (
+    RestClient,
+    compute_client,
+    compute_services,
+    placement_client,
+    resource_providers,
+)
 from harness.nova.shard import remove_compute_records
 from harness.nova.traffic import nova_traffic
 from harness.system.process import terminate
@@ -65,6 +71,11 @@ def test_hollow_fleet_takes_builds_the_real_scheduler_spreads(nova_config: Path,
         placed = Counter(lifecycles.hosts.values())
         assert sum(placed.values()) == BUILDS and set(placed) <= set(fleet.hollow.hosts)
         assert len(placed) > 1, f"the scheduler put every build on one host: {placed}"
+        # Deleted servers gave back what the scheduler claimed for them.
+        for host in placed:
+            provider = resource_providers(fleet.placement, host)[0]
+            usages = fleet.placement.get(f"/resource_providers/{provider['uuid']}/usages")
+            assert set(usages["usages"].values()) <= {0}, (host, usages)
 
 
 def test_hosts_with_servers_removed_at_once_leave_nothing(nova_config: Path,
