@@ -15,7 +15,7 @@ from harness.config.schema import Cloud
 from harness.errors import InfrastructureError
 from harness.hollow.compute import DEFAULT_RPC_VERSION
 from harness.hollow.shard_set import shard_hosts
-from harness.nova.rest import RestClient, compute_services, hypervisors
+from harness.nova.rest import RestClient, compute_client, compute_services, hypervisors
 from harness.nova.shard import COMPUTE_BINARY, remove_compute_records
 from harness.shards.readiness import vhost_of
 from harness.system.process import terminate
@@ -59,9 +59,12 @@ def fleet_listed(api: RestClient, placement: RestClient,
 
 
 def remove_fleet(cloud: Cloud, hosts: Collection[str]) -> None:
-    """Remove every host's records from nova and placement, a few hosts at a time."""
+    """Remove every host's records from nova and placement, a few hosts at a time, from one
+    reading of the service list (each costs nova-api every host's service)."""
+    api = compute_client(str(cloud.endpoints["compute"]), LISTING_TIMEOUT)
+    listed = compute_services(api)
     with ThreadPoolExecutor(PARALLEL_REQUESTS) as pool:
-        list(pool.map(lambda host: remove_compute_records(cloud, host), hosts))
+        list(pool.map(lambda host: remove_compute_records(cloud, host, listed=listed), hosts))
 
 
 @dataclass

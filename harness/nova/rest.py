@@ -1,5 +1,6 @@
 """nova-api and placement over REST, as a keystone-less admin of the local nova cloud."""
 
+import random
 import time
 from typing import Any
 
@@ -10,7 +11,7 @@ from harness.nova.layout import API_HEADERS
 
 COMPUTE_MICROVERSION = "compute 2.88"
 PLACEMENT_MICROVERSION = "placement 1.14"
-UNREAD_CELL_TRIES = 5
+UNREAD_CELL_TRIES = 8
 UNREAD_CELL_PAUSE = 2.0
 PLACEMENT_HEADERS = {"X-Auth-Token": "admin", "OpenStack-API-Version": PLACEMENT_MICROVERSION}
 
@@ -76,8 +77,8 @@ def compute_services(api: RestClient, host: str | None = None,
         unread = sorted(s["host"] for s in services if "id" not in s)
         if not unread:
             return services
-        if attempt + 1 < tries:
-            time.sleep(UNREAD_CELL_PAUSE)
+        if attempt + 1 < tries:  # callers in parallel race again unless they drift apart
+            time.sleep(UNREAD_CELL_PAUSE * random.uniform(0.5, 1.5))
     raise InfrastructureError(f"nova-api could not read the cell of host(s) {', '.join(unread)}"
                               f" (listed without id, status UNKNOWN) in {tries} tries")
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from credentials.bus import BusTarget
 from harness.bus.versions import parse_version
@@ -135,13 +136,16 @@ def ready_checks(cloud: Cloud, host: str) -> dict[str, Callable[[], bool]]:
                 partial(host_mapped, cloud, host)}
 
 
-def remove_compute_records(cloud: Cloud, host: str, timeout: float = 60) -> None:
+def remove_compute_records(cloud: Cloud, host: str, timeout: float = 60,
+                           listed: list[dict[str, Any]] | None = None) -> None:
     """Remove a stopped compute host from nova and placement: force its service down (so nova-api
     deletes its servers itself instead of casting to a host that is gone), delete its servers,
     then its service record (nova deletes its compute nodes, host mapping and resource
-    provider), then any provider placement still holds under its name."""
+    provider), then any provider placement still holds under its name. `listed`: its entries
+    of a service list already read (nova-api reads every host's to answer for one)."""
     api, placement = _clients(cloud, REMOVAL_REQUEST_TIMEOUT)
-    services = [s for s in compute_services(api, host) if s["binary"] == COMPUTE_BINARY]
+    services = [s for s in (compute_services(api, host) if listed is None else listed)
+                if s["binary"] == COMPUTE_BINARY and s["host"] == host]
     for service in services:
         api.request("PUT", f"/os-services/{service['id']}", {"forced_down": True})
     listing = f"/servers?all_tenants=1&host={host}&deleted=false"
