@@ -10,6 +10,7 @@ from harness.errors import InfrastructureError
 from harness.nova.layout import API_HEADERS
 
 COMPUTE_MICROVERSION = "compute 2.88"
+DETAIL_WITHOUT_UPTIME = "compute 2.87"
 PLACEMENT_MICROVERSION = "placement 1.14"
 UNREAD_CELL_TRIES = 8
 UNREAD_CELL_PAUSE = 2.0
@@ -26,15 +27,18 @@ class RestClient:
         self.timeout = timeout
 
     def request(self, method: str, path: str, body: Any = None,
-                ok: tuple[int, ...] = (200, 201, 202, 204)) -> tuple[int, Any]:
-        """(status, JSON body or None); a status outside `ok` is an error naming the call."""
+                ok: tuple[int, ...] = (200, 201, 202, 204),
+                headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        """(status, JSON body or None); a status outside `ok` is an error naming the call.
+        `headers` override the client's for this request."""
         url = f"{self.base_url}{path}"
         # A server may close a kept-alive connection just as a request goes out on it: a GET
         # is tried once more on a fresh connection.
         tries = 2 if method == "GET" else 1
         for attempt in range(tries):
             try:
-                response = self.session.request(method, url, json=body, timeout=self.timeout)
+                response = self.session.request(method, url, json=body, timeout=self.timeout,
+                                                headers=headers)
                 break
             except requests.ConnectionError:
                 if attempt + 1 < tries:
@@ -92,8 +96,10 @@ def hypervisors(api: RestClient, pattern: str | None = None,
                 detail: bool = False) -> list[dict[str, Any]]:
     """nova's hypervisor list (of hypervisor host names containing `pattern` when given). It
     leaves out a node whose host is not mapped to a cell yet: nova-api cannot find its service.
-    The detail (with each node's service) asks every node's host for its uptime."""
+    The detail (with each node's service) is asked at the microversion before 2.88, from which
+    nova-api asks every listed host for its uptime over RPC."""
     path = "/os-hypervisors/detail" if detail else "/os-hypervisors"
     query = f"?hypervisor_hostname_pattern={pattern}" if pattern else ""
-    status, body = api.request("GET", f"{path}{query}", ok=(200, 404))
+    headers = {"OpenStack-API-Version": DETAIL_WITHOUT_UPTIME} if detail else None
+    status, body = api.request("GET", f"{path}{query}", ok=(200, 404), headers=headers)
     return [] if status == 404 else list(body["hypervisors"])  # 404: no node matches
