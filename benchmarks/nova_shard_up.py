@@ -5,7 +5,8 @@ Needs the local nova cloud (`harness dev up --nova`). Alternates, N times each:
 
 - `harness shard up --cloud nova-local --host H --nova --no-agent`, from the command's start
   to its exit, which it reaches once the host is ready (a consumer on compute.H, H up in nova's
-  service list, its resource provider in placement): Vault-issued credentials, rendered config;
+  service list, its resource provider in placement, H mapped to a cell): Vault-issued
+  credentials, rendered config;
 - the dev venv's `nova-compute` started bare on a hand-written nova.conf (the broker
   administrator's URL, the same endpoints and fake driver), timed until the same checks hold.
 
@@ -33,7 +34,7 @@ from harness.dev.services.rabbitmq import local_amqp_url, local_management
 from harness.nova.compute_conf import COMPUTE_DRIVER, FAKE_HOST_OVERCOMMIT, node_uuid
 from harness.nova.control_conf import service_sections
 from harness.nova.layout import CLOUD_NAME, VHOST
-from harness.nova.shard import provider_exists, remove_compute_records, service_up
+from harness.nova.shard import ready_checks, remove_compute_records
 from harness.nova.venv import require_venv
 from harness.shards.readiness import consumers
 from harness.system.process import terminate
@@ -55,7 +56,7 @@ def wait_ready(cloud: Cloud, host: str, alive: Callable[[], bool]) -> None:
     """The checks shard up waits for, asked as the broker administrator."""
     admin_url = local_amqp_url(VHOST)
     checks = [lambda: consumers(admin_url, f"compute.{host}") > 0,
-              lambda: service_up(cloud, host), lambda: provider_exists(cloud, host)]
+              *ready_checks(cloud, host).values()]
     deadline = time.monotonic() + READY_TIMEOUT
     while not all(check() for check in checks):
         if not alive() or time.monotonic() > deadline:

@@ -1,6 +1,7 @@
 """`harness hollow run`: hollow compute shards in the foreground, until interrupted."""
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -50,6 +51,10 @@ def command() -> None:
               help="Seconds between service heartbeats.")
 @click.option("--resource-interval", default=60.0, show_default=True,
               type=click.FloatRange(0.1), help="Seconds between resource reports.")
+@click.option("--resource-class", callback=lambda ctx, param, value: _custom_class(value),
+              help="Offer each host to placement as this custom resource class alone (CUSTOM_..., "
+                   "one unit a vCPU), so that only builds whose flavor asks for it land there: "
+                   "a fleet in a shared cloud takes its own builds and no one else's.")
 @click.option("--effects-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write each shard's effect log here as HOST.jsonl.")
 @click.option("--mode", type=click.Choice([m.value for m in Mode]),
@@ -65,7 +70,8 @@ def command() -> None:
 @click.pass_context
 def run(ctx: click.Context, cloud_name: str | None, config_files: tuple[Path, ...], host: str,
         count: int, rpc_version: str,
-        report_interval: float, resource_interval: float, effects_dir: Path | None,
+        report_interval: float, resource_interval: float, resource_class: str | None,
+        effects_dir: Path | None,
         mode: str | None, side: Side, session: str, change: str, workers: int) -> None:
     """Serve compute.HOST (and the compute fanout) until SIGINT or SIGTERM."""
     default = Mode.RECORD.value if effects_dir else Mode.PRODUCTION.value
@@ -90,7 +96,8 @@ def run(ctx: click.Context, cloud_name: str | None, config_files: tuple[Path, ..
     try:
         options = ShardOptions(rpc_version=check_version(rpc_version),
                                report_interval=report_interval,
-                               resource_interval=resource_interval, workers=workers)
+                               resource_interval=resource_interval,
+                               resource_class=resource_class, workers=workers)
     except ValueError as error:
         raise UsageError(f"--rpc-version: {error}") from None
     if current_mode() is Mode.SHADOW:
@@ -99,7 +106,8 @@ def run(ctx: click.Context, cloud_name: str | None, config_files: tuple[Path, ..
     shards = ShardSet(bus, exchange, shard_hosts(host, count), endpoints,
                       EffectRecorder(effects_dir, session, side), options,
                       shard_factory=lambda name, services: shard_class(
-                          name, services, options.rpc_version, options.capacity))
+                          name, services, options.rpc_version, options.capacity,
+                          options.resource_class))
     with stop_on_signals() as stop:
         try:
             shards.start(stop)
@@ -111,6 +119,14 @@ def run(ctx: click.Context, cloud_name: str | None, config_files: tuple[Path, ..
             shards.stop()
     click.echo("hollow: stopped", err=True)
 
+
+
+def _custom_class(value: str | None) -> str | None:
+    """A placement custom resource class name, or a usage error saying what one looks like."""
+    if value is not None and not re.fullmatch(r"CUSTOM_[A-Z0-9_]+", value):
+        raise UsageError(f"--resource-class {value!r}: a custom resource class is CUSTOM_ "
+                         "followed by capital letters, digits and underscores")
+    return value
 
 
 def _fail_closed(bus: str, effects_dir: Path | None, session: str, side: Side,

@@ -145,9 +145,9 @@ def _boot_through_nova(compute: str, steps: tuple[str, ...], count: int, rate: f
     """Lifecycles through real nova-api; its scheduler places them on the hosts it has."""
     from harness.nova.traffic import nova_traffic, wait_for_compute_hosts
 
-    api, traffic = nova_traffic(compute, steps, timeout)
+    lifecycles, traffic = nova_traffic(compute, steps, timeout)
     try:
-        hosts = wait_for_compute_hosts(api, wait_hosts)
+        hosts = wait_for_compute_hosts(lifecycles.api, wait_hosts)
     except TimeoutError as error:
         raise InfrastructureError(f"{error}; start one with `harness shard up --nova`") from None
     click.echo(f"nova: {len(hosts)} compute host(s) up; {count} lifecycles at {rate:g}/s",

@@ -12,11 +12,13 @@ import threading
 import uuid as uuid_module
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 from harness.bus import Target
 from harness.hollow import objects
 from harness.hollow.context import admin_context
+from harness.hollow.http_client import HttpCallError
 from harness.hollow.hypervisor import FakeHypervisor, HypervisorError, PowerState
 from harness.hollow.resources import DEFAULT_HOST_CAPACITY, Resources
 from harness.hollow.services import ShardServices
@@ -78,8 +80,10 @@ class HollowCompute:
 
     def __init__(self, host: str, services: ShardServices,
                  rpc_version: str = DEFAULT_RPC_VERSION,
-                 capacity: Resources = DEFAULT_HOST_CAPACITY) -> None:
+                 capacity: Resources = DEFAULT_HOST_CAPACITY,
+                 resource_class: str | None = None) -> None:
         self.host = host
+        self.resource_class = resource_class  # offered to placement instead of the standard
         self.services = services
         self.target = Target(topic=COMPUTE_TOPIC, server=host, version=rpc_version)
         self.hypervisor = FakeHypervisor(host, capacity)
@@ -132,6 +136,7 @@ class HollowCompute:
         self.destroy_guest(ctxt, instance)
         self.unbind_ports(ctxt, instance)
         self.destroy_instance(ctxt, instance)
+        self.release_allocations(ctxt, instance)
         self.report_after_delete(ctxt)
         self.notify_instance(ctxt, instance, "delete", "end")
         with self._locks_guard:
@@ -176,6 +181,11 @@ class HollowCompute:
         """The guest's console text (a call: the caller waits for it)."""
         return str(self.hypervisor_call(ctxt, "console_output", instance,
                                         tail_length=tail_length))
+
+    def get_host_uptime(self, ctxt: dict[str, Any], **_unused: Any) -> str:
+        """The host's uptime (a call: nova-api's hypervisor detail asks each host)."""
+        return str(self.services.external("hypervisor", self.host, "uptime", {},
+                                          self.hypervisor.uptime, ""))
 
     # -- behaviours a candidate may change -------------------------------------------------
 
@@ -267,6 +277,18 @@ class HollowCompute:
         """Instance.destroy() through the conductor."""
         self.services.object_action(ctxt, objects.primitive("Instance", objects.fields(instance)),
                                     "destroy", {})
+
+    def release_allocations(self, ctxt: dict[str, Any], instance: dict[str, Any]) -> None:
+        """Give back what the scheduler claimed in placement for the guest, as nova-compute
+        does once the instance is destroyed (only where the cloud has a placement)."""
+        if "placement" not in self.services.endpoints:
+            return
+        try:
+            self.services.http(ctxt, "placement", "DELETE",
+                               f"/allocations/{self.uuid(instance)}", None, None)
+        except HttpCallError as error:
+            if error.status != HTTPStatus.NOT_FOUND:  # none held: nothing to give back
+                raise
 
     def abort_build(self, ctxt: dict[str, Any], instance: dict[str, Any],
                     ports: list[dict[str, Any]], error: Exception) -> None:
@@ -371,6 +393,18 @@ class HollowCompute:
         without it), when the conductor gave one."""
         return {} if self.node_id is None else {"compute_id": self.node_id}
 
+    def provider_inventory(self, ctxt: dict[str, Any]) -> dict[str, int]:
+        """What the host offers placement: vCPUs, memory and disk; or, given a custom resource
+        class, that class alone (one unit a vCPU, the class created when missing), so that only
+        builds whose flavor asks for it land here."""
+        capacity = self.hypervisor.capacity
+        if self.resource_class is None:
+            return {"VCPU": capacity.vcpus, "MEMORY_MB": capacity.memory_mb,
+                    "DISK_GB": capacity.disk_gb}
+        self.services.http(ctxt, "placement", "PUT", f"/resource_classes/{self.resource_class}",
+                           None, None)
+        return {self.resource_class: capacity.vcpus}
+
     def report_provider(self, ctxt: dict[str, Any]) -> None:
         """This host's resource provider and inventory in placement, as the resource tracker
         keeps them (the provider's uuid is the compute node's)."""
@@ -381,9 +415,7 @@ class HollowCompute:
             self.services.http(ctxt, "placement", "POST", "/resource_providers",
                                {"name": self.host, "uuid": self.node_uuid}, None)
         provider = self.services.http(ctxt, "placement", "GET", path, None, {"generation": 0})
-        capacity = self.hypervisor.capacity
-        inventories = {"VCPU": capacity.vcpus, "MEMORY_MB": capacity.memory_mb,
-                       "DISK_GB": capacity.disk_gb}
+        inventories = self.provider_inventory(ctxt)
         body = {"resource_provider_generation": provider["generation"],
                 "inventories": {rc: {"total": total} for rc, total in inventories.items()}}
         stored = self.services.http(ctxt, "placement", "PUT", f"{path}/inventories", body,

@@ -1,6 +1,8 @@
 """A fake hypervisor: guests kept in memory, with the accounting that refuses what does not fit."""
 
+import datetime
 import threading
+import time
 from dataclasses import dataclass, field
 
 from harness.hollow.resources import Resources
@@ -51,6 +53,7 @@ class FakeHypervisor:
         self.capacity = capacity
         self._guests: dict[str, Guest] = {}
         self._lock = threading.Lock()
+        self._started = time.monotonic()
 
     def used(self) -> Resources:
         """What the guests living here take."""
@@ -127,6 +130,12 @@ class FakeHypervisor:
             guest.boots += 1
             guest.log(f"powered on, boot #{guest.boots}")
             return guest.power_state
+
+    def uptime(self) -> str:
+        """How long the host has been up, as `uptime` prints it (what libvirt's driver
+        answers)."""
+        since = datetime.timedelta(seconds=int(time.monotonic() - self._started))
+        return f"up {since}, {self.guest_count()} guests"
 
     def console_output(self, uuid: str, tail_length: int | None) -> str:
         """The guest's console, its last tail_length lines when given."""

@@ -68,10 +68,12 @@ def shard_hosts(host: str, count: int) -> list[str]:
 
 @dataclass(frozen=True)
 class ShardOptions:
-    """How the shards of a set behave: RPC version served, capacity, report periods."""
+    """How the shards of a set behave: RPC version served, capacity (and the placement resource
+    class offering it, when not the standard ones), report periods."""
 
     rpc_version: str = DEFAULT_RPC_VERSION
     capacity: Resources = DEFAULT_HOST_CAPACITY
+    resource_class: str | None = None
     report_interval: float = 10.0
     resource_interval: float = 60.0
     conductor_timeout: float = 60.0
@@ -109,7 +111,8 @@ class ShardSet:
         self._ticker: threading.Thread | None = None
 
     def _default_shard(self, host: str, services: ShardServices) -> HollowCompute:
-        return HollowCompute(host, services, self.options.rpc_version, self.options.capacity)
+        return HollowCompute(host, services, self.options.rpc_version, self.options.capacity,
+                             self.options.resource_class)
 
     def start(self, stop: threading.Event | None = None) -> None:
         """Create every shard, serve, register it with the conductor (waiting for one, until

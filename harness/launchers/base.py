@@ -38,6 +38,8 @@ class LaunchSpec:
     # None: the host's network (production shards). A tuple: a network namespace of its own
     # where only these (address, port) endpoints answer, each at its own address (shadows).
     allowed_endpoints: tuple[tuple[str, int], ...] | None = None
+    # Host directories the shard reads where they are (docker: mounted read-only at that path).
+    shared_dirs: tuple[Path, ...] = ()
 
 
 def network_record(log_dir: Path, shard: str) -> Path:

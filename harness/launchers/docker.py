@@ -102,6 +102,8 @@ class DockerLauncher(Launcher):
             volumes[str(spec.credentials_dir)] = {"bind": CREDENTIALS_MOUNT, "mode": "ro"}
         if spec.writable_dir:
             volumes[str(spec.writable_dir)] = {"bind": RECORDS_MOUNT, "mode": "rw"}
+        for shared in spec.shared_dirs:
+            volumes[str(shared)] = {"bind": str(shared), "mode": "ro"}
         network, entrypoint, command = "host", None, spec.argv or None
         try:
             if spec.allowed_endpoints is not None:  # no network until its gate is in place

@@ -11,18 +11,23 @@ from harness.sandbox.image_service import DEFAULT_IMAGES, image_id
 from harness.sandbox.traffic import TrafficGenerator
 
 POLL_SECONDS = 0.3
+TINY = str(FLAVOR["id"])
 
 
 class NovaRestLifecycles:
-    """The lifecycle API and the state board in one: nova-api is both."""
+    """The lifecycle API and the state board in one: nova-api is both. `hosts` keeps the host
+    each server was seen on, so that callers can tell where the scheduler placed builds."""
 
-    def __init__(self, api: RestClient) -> None:
+    def __init__(self, api: RestClient, flavor: str = TINY) -> None:
         self.api = api
+        self.flavor = flavor
+        self.hosts: dict[str, str] = {}
 
     def create(self, ctxt: dict[str, Any], image_id: str) -> str:
-        """POST /servers: a tiny server without networks, so neutron is only asked for ports."""
+        """POST /servers: a server of the flavor (tiny by default) without networks, so neutron
+        is only asked for ports."""
         body = {"server": {"name": f"harness-{int(time.time() * 1000) % 10**8}",
-                           "flavorRef": FLAVOR["id"], "imageRef": image_id,
+                           "flavorRef": self.flavor, "imageRef": image_id,
                            "networks": "none"}}
         return str(self.api.request("POST", "/servers", body)[1]["server"]["id"])
 
@@ -57,6 +62,8 @@ class NovaRestLifecycles:
         if status == 404:
             return {"vm_state": "deleted", "task_state": None, "deleted": True, "fault": None}
         server = body["server"]
+        if server.get("OS-EXT-SRV-ATTR:host"):
+            self.hosts[uuid] = server["OS-EXT-SRV-ATTR:host"]
         return {"vm_state": server["OS-EXT-STS:vm_state"],
                 "task_state": server["OS-EXT-STS:task_state"],
                 "deleted": server["OS-EXT-STS:vm_state"] == "deleted",
@@ -95,11 +102,11 @@ def wait_for_compute_hosts(api: RestClient, timeout: float) -> list[str]:
     return hosts
 
 
-def nova_traffic(compute_endpoint: str, steps: tuple[str, ...],
-                 timeout: float) -> tuple[RestClient, TrafficGenerator]:
-    """A traffic generator driving real nova-api at this endpoint."""
-    api = compute_client(compute_endpoint)
-    lifecycles = NovaRestLifecycles(api)
+def nova_traffic(compute_endpoint: str, steps: tuple[str, ...], timeout: float,
+                 flavor: str = TINY) -> tuple[NovaRestLifecycles, TrafficGenerator]:
+    """A traffic generator driving real nova-api at this endpoint with servers of the flavor,
+    and the lifecycles it drives; one request may take as long as an operation."""
+    lifecycles = NovaRestLifecycles(compute_client(compute_endpoint, timeout), flavor)
     first_image = image_id(next(iter(DEFAULT_IMAGES)))
-    return api, TrafficGenerator(lifecycles, lifecycles, first_image, steps=steps,
-                                 timeout=timeout)
+    return lifecycles, TrafficGenerator(lifecycles, lifecycles, first_image, steps=steps,
+                                        timeout=timeout)

@@ -5,6 +5,7 @@ import os
 import shlex
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from harness.sessions.teardown import CONSUMED_QUEUES, NOVA_COMPUTE, teardown
 from harness.shards.readiness import consumers, reported_in, vhost_of, wait_ready
 from harness.shards.request import ShardUp
 from harness.shards.shard_config import read_shard_config, shard_user, write_shard_conf
+from harness.system.base_image import base_image_tag
 from harness.system.process import spawn
 
 log = logging.getLogger(__name__)
@@ -99,7 +101,7 @@ def shard_up(request: ShardUp, store: SessionStore | None = None,
     raised; if even that fails, the session stays on disk for `harness gc`. `owner` is the
     process whose death makes the session dead (the CLI an agent works for; default: this one).
     """
-    if request.launcher == "docker" and not (request.image or request.command):
+    if request.launcher == "docker" and not (request.image or request.command or request.nova):
         raise UsageError("--launcher docker needs --image (see `harness image build`)")
     store = store or SessionStore()
     cloud = load_cloud(request.cloud, request.cloud_config)
@@ -127,10 +129,25 @@ def _nova_build(request: ShardUp, cloud: Cloud) -> NovaBuild | None:
     """The real nova a request runs, checked against the cloud before anything is created."""
     if request.nova is None:
         return None
-    if request.launcher != "process" or request.command or request.mode != "production":
-        raise UsageError("--nova runs real nova-compute as a production process: it takes no "
-                         "--launcher docker, --image, --command or --mode shadow")
-    return resolve_build(cloud, request.nova)
+    if request.command or request.mode != "production":
+        raise UsageError("--nova runs real nova-compute in production: it takes no --command "
+                         "or --mode shadow")
+    build = resolve_build(cloud, request.nova)
+    if request.launcher == "docker":
+        build.site_packages()  # refused now, before anything is made, when it cannot run there
+    return build
+
+
+def _nova_spec(spec: LaunchSpec, build: NovaBuild, launcher: str, state_dir: Path) -> LaunchSpec:
+    """Real nova-compute's launch: the build's own interpreter as a process; in a container
+    (the base image unless --image), the image's Python with the build's venv mounted
+    read-only."""
+    conf_dir = Path(CREDENTIALS_MOUNT)
+    if launcher != "docker":
+        return replace(spec, argv=build.argv(conf_dir), env=build.env(), writable_dir=state_dir)
+    return replace(spec, argv=build.container_argv(conf_dir), env=build.container_env(),
+                   image=spec.image or base_image_tag(), writable_dir=state_dir,
+                   shared_dirs=build.shared_dirs())
 
 
 def _wire(request: ShardUp, store: SessionStore, session: Session, cloud: Cloud,
@@ -158,16 +175,15 @@ def _wire(request: ShardUp, store: SessionStore, session: Session, cloud: Cloud,
             bundles[host] = delivery.conf_path
             vhosts[host] = delivery.record.vhost or vhost_of(cloud)
             write_shard_conf(conf_dir, cloud, endpoints)
-            argv, env, state_dir = _shard_argv(request, host), {}, None
+            spec = LaunchSpec(session.id, host, _shard_argv(request, host), store.root / session.id,
+                              image=request.image, credentials_dir=conf_dir,
+                              memory_limit=request.memory_limit, cpus=request.cpus,
+                              allowed_endpoints=allowed)
             if build:  # nova keeps its state where the shard may write: its records mount
                 state_dir = store.root / session.id / f"{host}.nova-state"
                 write_compute_conf(conf_dir, cloud, host, state_dir, Path(RECORDS_MOUNT))
-                argv, env = build.argv(Path(CREDENTIALS_MOUNT)), build.env()
+                spec = _nova_spec(spec, build, request.launcher, state_dir)
                 store.track(session, Resource(NOVA_COMPUTE, {"host": host}))
-            spec = LaunchSpec(session.id, host, argv, store.root / session.id, env=env,
-                              image=request.image, credentials_dir=conf_dir,
-                              writable_dir=state_dir, memory_limit=request.memory_limit,
-                              cpus=request.cpus, allowed_endpoints=allowed)
             _track_queues(store, session, vhosts[host], served_hosts(request, host)[0],
                           delivery.conf_path, before.get(vhosts[host], set()))
             handles[host] = launcher.launch(spec)

@@ -8,20 +8,11 @@ from harness.nova.layout import endpoint
 from harness.nova.rest import compute_client
 from harness.sandbox.image_service import image_id
 
-# The scheduler maps new hosts to their cell every 2 s (discover_hosts_in_cells_interval); a
-# build placed on a host before that fails "not mapped to any cell".
-HOST_DISCOVERY_SECONDS = 3.0
 
-
-def let_scheduler_map_hosts() -> None:
-    """Wait out one host discovery of the local nova cloud's scheduler."""
-    time.sleep(HOST_DISCOVERY_SECONDS)
-
-
-def boot_server(timeout: float = 120) -> str:
+def boot_server(timeout: float = 120, flavor: str = str(FLAVOR["id"])) -> str:
     """Boot one server through nova-api and wait until it is ACTIVE; return its host."""
     api = compute_client(endpoint("compute"))
-    body = {"server": {"name": f"t-{uuid.uuid4().hex[:6]}", "flavorRef": FLAVOR["id"],
+    body = {"server": {"name": f"t-{uuid.uuid4().hex[:6]}", "flavorRef": flavor,
                        "imageRef": image_id("cirros-0.6.2"), "networks": "none"}}
     server_id = api.request("POST", "/servers", body)[1]["server"]["id"]
     deadline = time.monotonic() + timeout

@@ -15,13 +15,12 @@ from pathlib import Path
 import kombu
 import pytest
 
-from harness.config import load_cloud
+from harness.config import Cloud, load_cloud
 from harness.dev.services.rabbitmq import local_amqp_url, local_management
 from harness.nova.layout import VHOST, endpoint
 from harness.nova.rest import compute_client
-from harness.nova.shard import remove_compute_records
+from harness.nova.shard import host_mapped, remove_compute_records
 from harness.nova.traffic import compute_hosts_up, nova_traffic
-from tests.integration.nova.servers import let_scheduler_map_hosts
 from tests.integration.shards.harness_cli import harness
 
 Call = tuple[str, ...]
@@ -63,14 +62,15 @@ def conductor_tap(nova_cloud: None) -> Iterator[Callable[[], Counter[Call]]]:
         yield drain
 
 
-def _lifecycle_calls(host: str, drain: Callable[[], Counter[Call]]) -> Counter[Call]:
-    """Wait for the host alone to be up, then one lifecycle's conductor calls."""
+def _lifecycle_calls(cloud: Cloud, host: str,
+                     drain: Callable[[], Counter[Call]]) -> Counter[Call]:
+    """Wait for the host alone to be up and mapped to a cell, then one lifecycle's conductor
+    calls."""
     api = compute_client(endpoint("compute"))
     deadline = time.monotonic() + 120
-    while compute_hosts_up(api) != [host]:
+    while compute_hosts_up(api) != [host] or not host_mapped(cloud, host):
         assert time.monotonic() < deadline, f"{host} alone never up: {compute_hosts_up(api)}"
         time.sleep(0.5)
-    let_scheduler_map_hosts()
     drain()
     _, traffic = nova_traffic(endpoint("compute"), ("build", "reboot", "delete"), 120)
     traffic.run(1, rate=1)
@@ -82,10 +82,11 @@ def _lifecycle_calls(host: str, drain: Callable[[], Counter[Call]]) -> Counter[C
 def test_hollow_calls_the_conductor_as_real_nova_does(
         nova_config: Path, conductor_tap: Callable[[], Counter[Call]], tmp_path: Path) -> None:
     real_host, hollow_host = f"cmp-{uuid.uuid4().hex[:6]}", f"hol-{uuid.uuid4().hex[:6]}"
+    cloud = load_cloud("nova-test", nova_config)
     up = harness(nova_config, "shard", "up", "--cloud", "nova-test", "--host", real_host,
                  "--nova", "--no-agent", "--ready-timeout", "120", "--json")
     try:
-        real = _lifecycle_calls(real_host, conductor_tap)
+        real = _lifecycle_calls(cloud, real_host, conductor_tap)
     finally:
         harness(nova_config, "shard", "down", json.loads(up.stdout)["session"])
     log = (tmp_path / "hollow.log").open("wb")
@@ -94,11 +95,11 @@ def test_hollow_calls_the_conductor_as_real_nova_does(
          "--cloud", "nova-test", "--host", hollow_host, "--rpc-version", "6.5"],
         stdout=log, stderr=subprocess.STDOUT)
     try:
-        hollow = _lifecycle_calls(hollow_host, conductor_tap)
+        hollow = _lifecycle_calls(cloud, hollow_host, conductor_tap)
     finally:
         hollow_run.terminate()
         hollow_run.wait(30)
-        remove_compute_records(load_cloud("nova-test", nova_config), hollow_host)
+        remove_compute_records(cloud, hollow_host)
         local_management().delete_queue(VHOST, f"compute.{hollow_host}")
     diff = {call: (real[call], hollow[call]) for call in sorted(set(real) | set(hollow))}
     print("conductor calls per method (real, hollow):", json.dumps(

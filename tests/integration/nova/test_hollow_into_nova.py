@@ -16,11 +16,16 @@ from harness.config import load_cloud
 from harness.dev.services.rabbitmq import local_management
 from harness.nova.control_plane import nova_local_cloud
 from harness.nova.layout import VHOST, endpoint
-from harness.nova.rest import compute_client, compute_services, placement_client, resource_providers
-from harness.nova.shard import remove_compute_records
+from harness.nova.rest import (
+    compute_client,
+    compute_services,
+    placement_client,
+    resource_providers,
+)
+from harness.nova.shard import host_mapped, remove_compute_records
 from harness.nova.traffic import compute_hosts_up, nova_traffic
 from tests.conftest import ROOT_TOKEN_FILE
-from tests.integration.nova.servers import boot_server, let_scheduler_map_hosts
+from tests.integration.nova.servers import boot_server
 
 
 @pytest.fixture
@@ -67,7 +72,8 @@ def _eventually(check: Callable[[], bool], timeout: float = 60) -> bool:
 
 
 def test_hollow_at_the_clouds_version_reports_into_real_nova(
-        run_hollow: Callable[[str, str], tuple[subprocess.Popen[bytes], Path]]) -> None:
+        run_hollow: Callable[[str, str], tuple[subprocess.Popen[bytes], Path]],
+        hollow_config: Path) -> None:
     host = f"hol-{uuid.uuid4().hex[:6]}"
     run_hollow(host, "6.5")
     api, placement = compute_client(endpoint("compute")), placement_client(endpoint("placement"))
@@ -79,8 +85,11 @@ def test_hollow_at_the_clouds_version_reports_into_real_nova(
     inventory = placement.get(f"/resource_providers/{provider['uuid']}/inventories")
     assert {"VCPU", "MEMORY_MB", "DISK_GB"} <= set(inventory["inventories"])
     # The real scheduler places builds on it; nova-api shows them; reboot and delete work.
-    assert _eventually(lambda: host in compute_hosts_up(api))
-    let_scheduler_map_hosts()
+    # The hypervisor detail at 2.88 asks each host for its uptime; the hollow answers.
+    assert _eventually(lambda: host_mapped(load_cloud("nova-test", hollow_config), host))
+    detail = api.get(f"/os-hypervisors/detail?hypervisor_hostname_pattern={host}")
+    assert detail["hypervisors"][0]["uptime"].startswith("up ")
+    assert host in compute_hosts_up(api)
     assert boot_server() == host
     _, traffic = nova_traffic(endpoint("compute"), ("build", "reboot", "delete"), 60)
     traffic.run(2, rate=2)

@@ -13,11 +13,14 @@ import amqp
 import yaml
 
 from harness.bus.management import ManagementClient
+from harness.config import load_cloud
 from harness.creds import state as creds_state
 from harness.launchers import ShardHandle, get_launcher
 from harness.nova.layout import VHOST, endpoint
 from harness.nova.rest import compute_client, compute_services, placement_client, resource_providers
-from tests.integration.nova.servers import boot_server, let_scheduler_map_hosts
+from harness.nova.shard import host_mapped
+from harness.system.containers import docker_client as docker_engine
+from tests.integration.nova.servers import boot_server
 from tests.integration.shards.harness_cli import harness, shard_login
 
 REFUSED = (amqp.exceptions.AccessRefused, amqp.exceptions.NotAllowed)
@@ -61,8 +64,8 @@ def test_real_compute_joins_takes_builds_and_leaves_nothing(
         assert get_launcher("process").alive(handle)
         conf = (creds_state.bundles_dir(session, host) / "nova-compute.conf").read_text()
         assert "[database]" not in conf and "fake.PredictableNodeUUIDDriver" in conf
-        # Servers booted through nova-api land on it (this test's host is the only one up).
-        let_scheduler_map_hosts()
+        # Servers booted through nova-api land on it (this test's host is the only one up): ready
+        # means mapped to a cell too, so the first build already can.
         with ThreadPoolExecutor(4) as pool:
             hosts = list(pool.map(lambda _: boot_server(), range(SERVERS)))
         assert hosts == [host] * SERVERS
@@ -97,6 +100,29 @@ def test_real_compute_joins_takes_builds_and_leaves_nothing(
     assert resource_providers(placement_client(endpoint("placement")), host) == []
     assert compute_client(endpoint("compute")).get(
         f"/servers?all_tenants=1&host={host}")["servers"] == []
+
+
+def test_real_compute_in_a_container_goes_ready_and_leaves_nothing(
+        nova_config: Path, rabbit_admin: ManagementClient) -> None:
+    host = f"cmp-{uuid.uuid4().hex[:6]}"
+    up = harness(nova_config, "shard", "up", "--cloud", "nova-test", "--host", host, "--nova",
+                 "--launcher", "docker", "--no-agent", "--ready-timeout", "180", "--json")
+    started = json.loads(up.stdout)
+    session, handle = started["session"], ShardHandle.from_dict(started["shards"][0])
+    docker = get_launcher("docker")
+    try:
+        assert docker.alive(handle)
+        # Ready means mapped to a cell too; the image's Python runs the mounted venv's nova.
+        assert host_mapped(load_cloud("nova-test", nova_config), host)
+        assert docker_engine().containers.get(handle.ref).attrs["Config"]["Cmd"][0] == (
+            "python3.11")
+    finally:
+        harness(nova_config, "shard", "down", session)
+    assert not docker.alive(handle)
+    assert not docker_engine().containers.list(all=True, filters={"id": handle.ref})
+    assert not any(f".{host}" in q["name"] for q in rabbit_admin.queues(VHOST))
+    assert compute_services(compute_client(endpoint("compute")), host) == []
+    assert resource_providers(placement_client(endpoint("placement")), host) == []
 
 
 def test_a_path_without_nova_is_refused_and_leaves_nothing(nova_config: Path,

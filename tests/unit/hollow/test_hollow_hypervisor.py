@@ -65,3 +65,9 @@ def test_operations_on_a_missing_guest_fail() -> None:
                       lambda: hypervisor.console_output("x", None)):
         with pytest.raises(GuestNotFound, match="x not found on h"):
             operation()
+
+
+def test_uptime_says_how_long_and_how_many_guests() -> None:
+    hypervisor = FakeHypervisor("h", Resources(memory_mb=1024, vcpus=4, disk_gb=10))
+    hypervisor.spawn("a", SMALL, "img")
+    assert hypervisor.uptime().startswith("up 0:00:") and hypervisor.uptime().endswith(", 1 guests")
