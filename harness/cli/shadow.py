@@ -60,7 +60,8 @@ def _duration(text: str | None) -> float | None:
 @click.option("--cloud", "cloud_name", required=True, help="Cloud (from clouds.yaml).")
 @click.option("--of", "production_host", required=True, help="The production host to shadow.")
 @click.option("--candidate", required=True,
-              help="hollow, hollow:CHANGE, image:NAME or cmd:COMMAND.")
+              help="hollow, hollow:CHANGE, image:NAME, cmd:COMMAND, or real nova-compute: "
+                   "nova (the dev venv's) or nova:PATH (a checkout or venv).")
 @click.option("--control", help="The same build as production, to learn noise from.")
 @click.option("--sample", default=1.0, show_default=True, type=click.FloatRange(0, 1),
               help="Fraction of instances mirrored (consistent per instance).")

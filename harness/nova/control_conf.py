@@ -35,27 +35,47 @@ def service_sections(endpoints: dict[str, str]) -> dict[str, dict[str, str]]:
     }
 
 
-def nova_conf(secrets: ControlSecrets, directory: Path) -> dict[str, dict[str, str]]:
-    """nova.conf of the control services, with the databases a compute never gets."""
+def control_sections(transport: str | None, databases: dict[str, str],
+                     endpoints: dict[str, str], directory: Path,
+                     host: str) -> dict[str, dict[str, str]]:
+    """nova.conf of control services at `host`: their broker (None: another config file names
+    it), their databases (`api` and `cell1` URLs, either may be absent), and the placement,
+    image and network they reach."""
+    databases_ = {section: {"connection": databases[which]}
+                  for section, which in (("api_database", "api"), ("database", "cell1"))
+                  if which in databases}
     return {
-        "DEFAULT": {"host": CONTROL_HOST, "transport_url": transport_url(secrets),
+        "DEFAULT": {"host": host, **({"transport_url": transport} if transport else {}),
                     "state_path": str(directory / "state"), "use_stderr": "true",
                     "osapi_compute_workers": "1"},
-        "api_database": {"connection": database_url(secrets, "api")},
-        "database": {"connection": database_url(secrets, "cell1")},
+        **databases_,
         "conductor": {"workers": "1"},
         "quota": {"driver": "nova.quota.NoopQuotaDriver"},  # load tests boot hundreds
         "scheduler": {"workers": "1", "discover_hosts_in_cells_interval": "2"},
         "wsgi": {"api_paste_config": str(directory / PASTE_INI)},
         "oslo_concurrency": {"lock_path": str(directory / "lock")},
-        **service_sections({name: endpoint(name) for name in ("placement", "image", "network")}),
+        **service_sections(endpoints),
     }
 
 
-def placement_conf(secrets: ControlSecrets) -> dict[str, dict[str, str]]:
-    """placement.conf: noauth2 (token `admin` is the admin), its own database."""
+def nova_conf(secrets: ControlSecrets, directory: Path) -> dict[str, dict[str, str]]:
+    """nova.conf of the control services, with the databases a compute never gets."""
+    return control_sections(
+        transport_url(secrets),
+        {which: database_url(secrets, which) for which in ("api", "cell1")},
+        {name: endpoint(name) for name in ("placement", "image", "network")},
+        directory, CONTROL_HOST)
+
+
+def placement_sections(connection: str) -> dict[str, dict[str, str]]:
+    """placement.conf: noauth2 (token `admin` is the admin), the database at `connection`."""
     return {"DEFAULT": {"use_stderr": "true"}, "api": {"auth_strategy": "noauth2"},
-            "placement_database": {"connection": database_url(secrets, "placement")}}
+            "placement_database": {"connection": connection}}
+
+
+def placement_conf(secrets: ControlSecrets) -> dict[str, dict[str, str]]:
+    """The local cloud's placement.conf, on its own database."""
+    return placement_sections(database_url(secrets, "placement"))
 
 
 def keystoneless_paste(stock: str) -> str:

@@ -108,8 +108,9 @@ def _clients(cloud: Cloud, timeout: float = 30) -> tuple[RestClient, RestClient]
 
 
 def service_up(cloud: Cloud, host: str) -> bool:
-    """nova's own service list shows the host's nova-compute up."""
-    return any(s["binary"] == COMPUTE_BINARY and s["state"] == "up"
+    """nova's own service list shows the host's nova-compute up (a cell nova-api cannot reach
+    in time lists its services without a state)."""
+    return any(s["binary"] == COMPUTE_BINARY and s.get("state") == "up"
                for s in compute_services(_clients(cloud)[0], host))
 
 

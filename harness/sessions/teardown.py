@@ -4,6 +4,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from credentials import leases
 from harness.cloud.clients import CloudClients
@@ -77,7 +78,29 @@ def _remove_nova_compute(resource: Resource, clients: CloudClients) -> None:
     remove_compute_records(clients.cloud, resource.data["host"])
 
 
+def _stop_nova_process(resource: Resource, clients: CloudClients) -> None:
+    """A real nova shadow side's conductor or placement, by its pid file."""
+    from harness.nova.side import stop_process
+
+    stop_process(Path(resource.data["pidfile"]))
+
+
+def _drop_database(resource: Resource, clients: CloudClients) -> None:
+    """A shadow side's clone of a production database."""
+    from harness.nova.side import drop_database
+
+    drop_database(resource.data["name"])
+
+
+def _drop_db_user(resource: Resource, clients: CloudClients) -> None:
+    """A shadow side's own database user."""
+    from harness.nova.side import drop_user
+
+    drop_user(resource.data["name"])
+
+
 NOVA_COMPUTE = "nova_compute"  # {host}: a real nova-compute's records in nova and placement
+NOVA_PROCESS = "nova_process"  # {name, pidfile}: a real nova shadow side's conductor, placement
 CLEANERS: dict[str, Cleaner] = {
     "shard": _stop_shard,
     "queue": _delete_queue,
@@ -91,11 +114,14 @@ CLEANERS: dict[str, Cleaner] = {
     "keeper": _stop_process,
     "process": _stop_process,
     NOVA_COMPUTE: _remove_nova_compute,
+    NOVA_PROCESS: _stop_nova_process,
+    "database": _drop_database,
+    "db_user": _drop_db_user,
 }
 
 
 CONSUMED_QUEUES = "consumed_queues"  # {vhost, user, before, work_queue}: named at teardown
-RUNNING_KINDS = ("keeper", "process", "shard")
+RUNNING_KINDS = ("keeper", "process", "shard", NOVA_PROCESS)
 CLEAN_ATTEMPTS = 2
 RETRY_PAUSE = 1.0  # stopped first, so nothing redeclares what we remove
 

@@ -121,9 +121,11 @@ class Relay(BackgroundLoop):
 
     def __init__(self, production_url: str, spec: MirrorSpec, shadow_urls: list[str],
                  sample: float = 1.0, on_trigger: Callable[[Trigger], None] | None = None,
-                 yield_above: float | None = None, shed: bool = False) -> None:
+                 yield_above: float | None = None, shed: bool = False,
+                 prepare: Callable[[str], None] | None = None) -> None:
         super().__init__()
         self.spec, self.sample = spec, sample
+        self.prepare = prepare  # given each relayed message's instance uuid before the shadows
         self.yield_above = yield_above  # hold while the host's CPUs are busier than this
         self.shed = shed  # and unbind the mirror meanwhile: the broker copies nothing then
         self.production_url, self.shadow_urls = production_url, shadow_urls
@@ -164,6 +166,9 @@ class Relay(BackgroundLoop):
         else:
             args = inner.get("args")
             if sampled(args, self.sample):
+                uuid = instance_uuid(args)
+                if self.prepare is not None and uuid:
+                    self.prepare(uuid)
                 fanout = message.delivery_info.get("exchange") == f"{self.spec.topic}_fanout"
                 key = message.delivery_info.get("routing_key") or self.spec.routing_keys[0]
                 for link in links:
@@ -173,7 +178,7 @@ class Relay(BackgroundLoop):
                     self.on_trigger(Trigger(
                         str(inner.get("_msg_id") or inner.get("_unique_id") or ""),
                         inner["method"], str(inner.get("_context_request_id") or ""), key,
-                        time.time(), instance_uuid(args) or "", in_short(args)))
+                        time.time(), uuid or "", in_short(args)))
             else:
                 self.counters["sampled_out"] += 1
         self._ack_later(message)

@@ -23,16 +23,26 @@ from harness.config.schema import Cloud
 from harness.creds.session import CredentialSession
 from harness.creds.targets import layout_for
 from harness.launchers import ShardHandle, get_launcher
+from harness.nova.side import NovaSide
+from harness.nova.side_rows import RowCopier
 from harness.paths import private_dir
 from harness.scheduling import give_cpus_back, leave_cpus_to_production
 from harness.sessions import Resource, Session, SessionStore
+from harness.shadow.access_log import AccessLogTap
 from harness.shadow.firehose import ReplyTap, reply_tap_queue
 from harness.shadow.mirror import MirrorSpec
+from harness.shadow.nova_side import (
+    FANOUT_CASTS,
+    every_effect,
+    names_host,
+    sent_by_a_compute,
+    start_side,
+)
 from harness.shadow.records import TriggerLog, logs_dir, side_dir, write_counters
 from harness.shadow.relay import Relay, Trigger
 from harness.shadow.responders import Responder, load_rules
-from harness.shadow.sources import ShardSource
-from harness.shadow.tap import EffectTap, Tap
+from harness.shadow.sources import NOVA, ShardSource
+from harness.shadow.tap import EffectLog, Tap
 from harness.shards.readiness import consumers, vhost_of, wait_ready
 from harness.shards.shard_config import write_shard_conf
 
@@ -84,9 +94,11 @@ class ShadowDriver:
         self.root = records_dir(session.id)
         self.triggers: dict[str, str] = {}  # request id -> trigger id, for the tap
         self.relay: Relay | None = None
-        self.taps: list[EffectTap] = []
+        self.taps: list[EffectLog] = []
         self.trigger_log: TriggerLog | None = None
         self.responders: list[ServerSet] = []
+        self.nova_sides: list[NovaSide] = []  # the real nova sides' own control planes
+        self.copier: RowCopier | None = None
         self.niceness = os.getpriority(os.PRIO_PROCESS, 0)  # the user's, given back at stop
 
     def _track(self, kind: str, **data: Any) -> None:
@@ -99,8 +111,9 @@ class ShadowDriver:
 
     def _start_shadow(self, creds: CredentialSession, role: str, source: ShardSource,
                       endpoints: dict[str, str]) -> tuple[str, ShardHandle]:
-        """Issue the shadow's credentials, launch it (reaching its broker only), answer its
-        calls; its vhost and handle."""
+        """Issue the shadow's credentials, launch it (reaching its broker only, and a real nova
+        side its own placement), answer its calls (a real nova side has its own conductor
+        instead); its vhost and handle."""
         host = self.request.production_host
         self._track("vhost", name=f"shadow.{self.session.id}.{role}")
         delivery = creds.issue(host, "shadow", shard=role,
@@ -111,10 +124,23 @@ class ShadowDriver:
         write_shard_conf(delivery.conf_path.parent, self.cloud, endpoints)
         records = side_dir(self.root, role)
         records.mkdir(parents=True, exist_ok=True)
-        spec = source.spec(self.session.id, role, host, delivery.conf_path.parent, records,
-                           logs_dir(self.root), reachable_endpoints(self.cloud))
+        if source.kind == NOVA:
+            nova = start_side(self.cloud, source.value, self.session.id, role, host,
+                              delivery.conf_path, _url_for(self.cloud, vhost), records,
+                              logs_dir(self.root), self._track)
+            self.nova_sides.append(nova.side)
+            spec = nova.spec
+        else:
+            spec = source.spec(self.session.id, role, host, delivery.conf_path.parent, records,
+                               logs_dir(self.root), reachable_endpoints(self.cloud))
         handle = get_launcher(source.launcher).launch(spec)
         self._track("shard", **handle.to_dict())
+        if source.kind != NOVA:
+            self._start_responders(vhost)
+        return vhost, handle
+
+    def _start_responders(self, vhost: str) -> None:
+        """Answer the shadow's calls to other services in its vhost by the session's rules."""
         servers = ServerSet(Transport(_url_for(self.cloud, vhost),
                                       self.cloud.bus.control_exchange))
         for rules in load_rules(Path(self.request.responders) if self.request.responders
@@ -122,7 +148,6 @@ class ShadowDriver:
             servers.add(rules.topic, "responder", [Responder(rules)], fanout=False)
         servers.start()
         self.responders.append(servers)
-        return vhost, handle
 
     def _wait_ready(self, vhost: str, handle: ShardHandle) -> None:
         """Until the shadow consumes its work queue: a copy relayed before would be unroutable
@@ -158,13 +183,14 @@ class ShadowDriver:
             self._track("exchange", vhost=production, name=spec.dropped_exchange)
             self._track("queue", vhost=production, name=f"harness.tap.{self.session.id}")
             self.trigger_log = trigger_log = TriggerLog(self.root)
+            if self.nova_sides:
+                self.copier = RowCopier(self.nova_sides)
             self.relay = Relay(bus_url(cloud), spec, [_url_for(cloud, v) for v in vhosts.values()],
                                request.sample,
                                on_trigger=lambda t: self._on_trigger(trigger_log, t),
-                               yield_above=request.yield_cpu, shed=request.shed)
-            self.taps = [Tap(bus_url(cloud), self.session.id, cloud.bus.control_exchange,
-                             TAPPED_KEYS, side_dir(self.root, "production") / "tap.jsonl",
-                             self.triggers.get)]
+                               yield_above=request.yield_cpu, shed=request.shed,
+                               prepare=self.copier.ensure if self.copier else None)
+            self.taps = [self._production_tap(), *self._nova_taps(vhosts)]
             if request.firehose:
                 self.taps += self._reply_taps(trigger_log, {"production": production, **vhosts})
             for tap in self.taps:
@@ -173,6 +199,31 @@ class ShadowDriver:
             for tap in self.taps:
                 tap.start()
             self.relay.start()
+
+    def _production_tap(self) -> Tap:
+        """What production sends to its peers; in a real nova session also its casts to every
+        scheduler, without what nova-api sends upstream, and its periodic work."""
+        cloud, root = self.cloud, side_dir(self.root, "production")
+        if not self.nova_sides:
+            return Tap(bus_url(cloud), self.session.id, cloud.bus.control_exchange, TAPPED_KEYS,
+                       root / "tap.jsonl", self.triggers.get)
+        return Tap(bus_url(cloud), self.session.id, cloud.bus.control_exchange, TAPPED_KEYS,
+                   root / "tap.jsonl", self.triggers.get, fanouts=FANOUT_CASTS,
+                   keep=sent_by_a_compute, periodic=names_host(self.request.production_host))
+
+    def _nova_taps(self, vhosts: dict[str, str]) -> list[EffectLog]:
+        """What each real nova shadow sends, tapped in its own vhost as production's is, and
+        its placement requests, from its placement's access log."""
+        taps: list[EffectLog] = []
+        for side in self.nova_sides:
+            records = side_dir(self.root, side.role)
+            taps += [Tap(_url_for(self.cloud, vhosts[side.role]), self.session.id,
+                         self.cloud.bus.control_exchange, TAPPED_KEYS, records / "tap.jsonl",
+                         self.triggers.get, side=side.role, fanouts=FANOUT_CASTS,
+                         periodic=every_effect),
+                     AccessLogTap(side.access_log, self.session.id, side.role,
+                                  records / "placement.jsonl", self.triggers.get, every_effect)]
+        return taps
 
     def _reply_taps(self, trigger_log: TriggerLog, vhosts: dict[str, str]) -> list[ReplyTap]:
         """Switch each side's firehose on (production's back off at teardown, unless it was on
@@ -222,6 +273,8 @@ class ShadowDriver:
         for servers in self.responders:
             servers.stop()
             servers.transport.close()
+        if self.copier is not None:
+            self.copier.close()
         if getattr(self, "creds", None) is not None and self.creds.renewer:
             self.creds.renewer.stop()
 

@@ -1,5 +1,5 @@
 """What runs as a shadow: the hollow compute (optionally with a behaviour change), an image,
-or a command; each becomes a launch spec in shadow mode reading its bundle."""
+a command, or a real nova build; each becomes a launch spec in shadow mode reading its bundle."""
 
 import shlex
 import sys
@@ -10,16 +10,19 @@ from pathlib import Path
 from harness.errors import UsageError
 from harness.launchers import LaunchSpec
 from harness.launchers.base import CREDENTIALS_MOUNT, RECORDS_MOUNT, SIDE_ENV
+from harness.nova.shard import DEV_NOVA
 from harness.shadow.candidates import CHANGES
 
 HOLLOW = "hollow"
+NOVA = "nova"
 
 
 @dataclass(frozen=True)
 class ShardSource:
-    """`hollow`, `hollow:CHANGE`, an image (`image:NAME`), or a command (`cmd:...`)."""
+    """`hollow`, `hollow:CHANGE`, an image (`image:NAME`), a command (`cmd:...`), or real
+    nova-compute (`nova`, `nova:dev`: the dev venv's; `nova:PATH`: a checkout or venv)."""
 
-    kind: str  # hollow | image | command
+    kind: str  # hollow | image | command | nova
     value: str = ""
 
     @classmethod
@@ -34,8 +37,10 @@ class ShardSource:
             return cls("image", rest)
         if head == "cmd" and rest:
             return cls("command", rest)
+        if head == NOVA:
+            return cls(NOVA, rest or DEV_NOVA)
         raise UsageError(f"{option} {text!r}: use hollow, hollow:CHANGE ({', '.join(CHANGES)}), "
-                         "image:NAME or cmd:COMMAND")
+                         "image:NAME, cmd:COMMAND, nova or nova:PATH")
 
     @property
     def launcher(self) -> str:
@@ -48,6 +53,8 @@ class ShardSource:
         reaching only the `allowed` endpoints; it finds its bundle and records directory where
         either launcher mounts them."""
         env = {"HARNESS_MODE": "shadow", SIDE_ENV: role, "HARNESS_RECORDS": RECORDS_MOUNT}
+        if self.kind == NOVA:
+            raise ValueError("a real nova shadow is launched by harness.shadow.nova_side")
         confined = partial(LaunchSpec, credentials_dir=conf_dir, writable_dir=records,
                            allowed_endpoints=allowed, env=env)
         if self.kind == "command":

@@ -22,6 +22,7 @@ from harness.nova.layout import (
     nova_dir,
 )
 from harness.nova.venv import venv_dir
+from harness.nova.wsgi import gunicorn_env
 from harness.procinfo import start_time
 from harness.system.process import spawn, wait_until
 
@@ -146,10 +147,7 @@ class StandIns(NovaProcess):
 
 
 class WsgiService(NovaProcess):
-    """A WSGI application under gunicorn, one worker with a few threads.
-
-    Its settings come from a config file named in GUNICORN_CMD_ARGS, never from argv: nova's
-    application parses sys.argv as its own options and refuses gunicorn's."""
+    """A WSGI application under gunicorn (see harness.nova.wsgi)."""
 
     application = ""
 
@@ -159,10 +157,8 @@ class WsgiService(NovaProcess):
 
     def env(self) -> dict[str, str]:
         """Where gunicorn finds its settings, written now."""
-        settings = nova_dir() / f"{self.name}.gunicorn.py"
-        settings.write_text(f"wsgi_app = {self.application!r}\nbind = [{self.address!r}]\n"
-                            "workers = 1\nthreads = 4\nkeepalive = 75\ntimeout = 120\n")
-        return {"GUNICORN_CMD_ARGS": f"--config {settings}"}
+        return gunicorn_env(nova_dir() / f"{self.name}.gunicorn.py", self.application,
+                            self.address)
 
 
 class Placement(WsgiService):
