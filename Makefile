@@ -38,8 +38,13 @@ unit: $(STAMP)
 integration: dev-up
 	$(BIN)/pytest -m integration
 
+# Most tests wait on brokers, databases and subprocesses, so more workers than cores pay; the
+# tests marked serial (they change what the others share, or judge the whole run) run after.
+PYTEST_WORKERS ?= 3
+
 test: lint dev-up
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not serial"; parallel=$$?; \
+		$(BIN)/pytest -m serial && exit $$parallel
 
 clean:
 	rm -rf $(VENV) build *.egg-info

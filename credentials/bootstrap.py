@@ -63,7 +63,7 @@ def bootstrap(client: hvac.Client, plan: BootstrapPlan) -> BootstrapResult:
         ceiling = max(max_ttl, pki.CA_TTL_SECONDS) if engine == "pki" else max_ttl
         if ensure_secrets_engine(client, path, engine, ttl, ceiling):
             created.append(f"secrets engine {path}")
-    if pki.ensure_root_ca(client, layout.pki):
+    if pki.ensure_root_ca(client, layout.pki, max_ttl):
         created.append(f"root CA in {layout.pki}")
     if plan.rabbit:
         admin = plan.rabbit

@@ -1,11 +1,12 @@
 """The pki secrets engine: a CA for shards, one role per shard pinned to its host name."""
 
+import time
 from dataclasses import dataclass
 
 import hvac
+from cryptography import x509
 
 from credentials.client import call_vault
-from credentials.errors import VaultDenied
 from credentials.leases import Lease, lease_from
 
 CA_COMMON_NAME = "shadow-harness shard CA"
@@ -23,19 +24,32 @@ class Certificate:
     lease: Lease
 
 
-def ensure_root_ca(client: hvac.Client, mount: str) -> bool:
-    """Generate the mount's internal root CA unless it has one; True when it was created."""
-    try:
-        existing = call_vault(client.url, lambda: client.list(f"{mount}/issuers"))
-    except VaultDenied:  # no issuer yet reads as "no such path"
-        existing = None
-    if existing and existing.get("data", {}).get("keys"):
+def ensure_root_ca(client: hvac.Client, mount: str, leaf_ttl: int) -> bool:
+    """Give the mount a default root CA that outlives any leaf it signs from now on: generate
+    one when it has none, or rotate to a new one when the default expires within `leaf_ttl`
+    seconds (the old issuer stays, to verify what it signed); True when one was generated."""
+    expires = default_ca_expiry(client, mount)
+    if expires is not None and expires - time.time() > leaf_ttl:
         return False
-    call_vault(client.url, lambda: client.secrets.pki.generate_root(
+    answer = call_vault(client.url, lambda: client.secrets.pki.generate_root(
         "internal", CA_COMMON_NAME, extra_params={"ttl": f"{CA_TTL_SECONDS}s", "key_type": "ec"},
         mount_point=mount,
     ))
+    issuer = str(answer["data"]["issuer_id"])
+    call_vault(client.url, lambda: client.write_data(f"{mount}/config/issuers",
+                                                     data={"default": issuer}))
     return True
+
+
+def default_ca_expiry(client: hvac.Client, mount: str) -> float | None:
+    """When the mount's default issuer stops being valid (epoch seconds); None without one."""
+    config = call_vault(client.url, lambda: client.read(f"{mount}/config/issuers"))
+    issuer = (config or {}).get("data", {}).get("default")
+    if not issuer:
+        return None
+    answer = call_vault(client.url, lambda: client.read(f"{mount}/issuer/{issuer}"))
+    pem = str(answer["data"]["certificate"]).encode()
+    return x509.load_pem_x509_certificate(pem).not_valid_after_utc.timestamp()
 
 
 def create_role(client: hvac.Client, mount: str, name: str, host: str, ttl: int, max_ttl: int

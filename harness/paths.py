@@ -22,3 +22,9 @@ def private_dir(*parts: str) -> Path:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.chmod(0o700)
     return path
+
+
+def dev_dir() -> Path:
+    """Files of the local dev cloud (state, logs, the OpenBao root token, the nova cloud's):
+    named here so the dev installer and nova's shard-facing modules agree on one place."""
+    return private_dir("dev")

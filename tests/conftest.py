@@ -1,6 +1,9 @@
 """Fixtures giving each test its own vhost, database, Vault mount or container, cleaned up after."""
 
+import contextlib
+import fcntl
 import functools
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,14 +34,46 @@ from harness.system.containers import docker_client
 ROOT_TOKEN_FILE = root_token_file()
 
 
+# Tests that change what every other test uses (the shared broker, the dev cloud), leave a shard
+# any gc may take, or judge the whole run: `make test` runs them in a pass of their own, after
+# the parallel one.
+SERIAL = ("tests/integration/shadow/test_broker_restart.py",
+          "tests/integration/dev/test_local_cloud.py::test_dev_up_again_starts_nothing_new",
+          "tests/integration/sessions/test_gc.py::test_gc_of_another_state_dir_stops_only_what",
+          "tests/integration/test_zz_hygiene.py")
+# Tests that share one expensive thing (the Ansible hosts, the one nova cloud, the box's cores
+# for a scale ramp): under xdist each group stays on one worker.
+GROUPS = {"tests/integration/ansible/": "ansible", "tests/integration/nova/": "nova",
+          "tests/integration/scale/": "scale"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by the marks added here
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark tests by folder: tests/unit are unit, tests/integration are integration."""
+    """Mark tests by folder (tests/unit unit, tests/integration integration), the serial ones,
+    and each grouped test's xdist group."""
     for item in items:
         parts = Path(str(item.fspath)).parts
         if "integration" in parts:
             item.add_marker(pytest.mark.integration)
         elif "unit" in parts:
             item.add_marker(pytest.mark.unit)
+        if item.nodeid.startswith(SERIAL):
+            item.add_marker(pytest.mark.serial)
+        group = next((name for prefix, name in GROUPS.items()
+                      if item.nodeid.startswith(prefix)), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+@contextlib.contextmanager
+def run_wide_lock(factory: pytest.TempPathFactory, name: str) -> Iterator[Path]:
+    """An exclusive lock shared by every xdist worker of this run, and a folder beside it for
+    what they share (without xdist: this process's own)."""
+    base = factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield shared
 
 
 def unique(prefix: str) -> str:
@@ -161,10 +196,14 @@ def base_image() -> str:
 
 
 @pytest.fixture(scope="session")
-def hollow_image() -> str:
-    """The hollow compute's image, built once per run from this tree."""
+def hollow_image(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The hollow compute's image, built once per run from this tree (by one xdist worker)."""
     tag = "shadow-harness/hollow:test"
-    build_hollow_image(tag)
+    with run_wide_lock(tmp_path_factory, "hollow-image") as shared:
+        built = shared / "hollow-image.built"
+        if not built.exists():
+            build_hollow_image(tag)
+            built.touch()
     return tag
 
 

@@ -10,6 +10,11 @@ from credentials.kv import read_kv_key
 from harness.config.schema import Cloud, SecretRef
 from harness.errors import ConfigError
 
+# This process's AppRole logins by (address, mount, role_id, secret file): a secret_id serves one
+# login and a wrapped one unwraps once, so a command's later Vault clients reuse its first. The
+# secret_id itself is never kept: only the token its login gave, in memory.
+_APPROLE_LOGINS: dict[tuple[str, str, str, str], hvac.Client] = {}
+
 
 def _read_file(path: str, what: str) -> str:
     """Read a secret file, refusing one that others can read."""
@@ -47,8 +52,12 @@ def vault_client(cloud: Cloud) -> hvac.Client:
         from credentials.approle import approle_client
 
         auth = cloud.vault.auth
-        return approle_client(cloud.vault.address, auth.role_id, auth.mount,
-                              auth.secret_id_file, auth.wrapped_secret_id_file)
+        key = (cloud.vault.address, auth.mount, auth.role_id,
+               auth.wrapped_secret_id_file or auth.secret_id_file or "")
+        if key not in _APPROLE_LOGINS:
+            _APPROLE_LOGINS[key] = approle_client(cloud.vault.address, auth.role_id, auth.mount,
+                                                  auth.secret_id_file, auth.wrapped_secret_id_file)
+        return _APPROLE_LOGINS[key]
     return token_client(cloud.vault.address, vault_token(cloud))
 
 

@@ -9,12 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.atomic import write_json
-from harness.paths import private_dir
-
-
-def dev_dir() -> Path:
-    """Files of the local dev cloud: state, logs, the OpenBao root token."""
-    return private_dir("dev")
+from harness.paths import dev_dir
 
 
 @contextmanager

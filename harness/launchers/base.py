@@ -1,6 +1,7 @@
 """The launcher interface: start a shard, tell whether it lives, stop it, read its logs, find it."""
 
 import importlib
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -8,11 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UsageError
+from harness.paths import state_dir
+from harness.procinfo import start_time
 
 LAUNCHERS = {"process": "harness.launchers.process", "docker": "harness.launchers.docker"}
 # Environment variables that mark a shard, so gc can find it even if no state was written.
 SESSION_ENV = "HARNESS_SESSION"
 SHARD_ENV = "HARNESS_SHARD"
+# Who launched a shard: the state directory whose gc may stop it, and the process (pid:start)
+# that writes its session file there.
+STATE_ENV = "HARNESS_OWNER_STATE_DIR"
+LAUNCHED_BY_ENV = "HARNESS_LAUNCHED_BY"
 CREDENTIALS_ENV = "HARNESS_CREDENTIALS_DIR"
 # Where a shard, process or container, finds its bundle (read-only) and writes its records.
 CREDENTIALS_MOUNT = "/run/harness/credentials"
@@ -58,6 +65,8 @@ class ShardHandle:
     ref: str  # a pid:start-time for processes, a container id for docker
     log_path: str = ""
     uid: int | None = None  # the unprivileged uid the shard runs as
+    state: str = ""  # the launching harness's state directory ("" when unmarked)
+    launched_by: str = ""  # the launching harness process, pid:start-time
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the session state file."""
@@ -73,6 +82,11 @@ class ShardHandle:
         if self.uid is None:
             return "an identity of its launcher's choosing (not confined by this harness)"
         return f"uid {self.uid} gid {self.uid}, no capabilities, no_new_privs"
+
+
+def launcher_marks() -> tuple[str, str]:
+    """This harness's state directory and process (pid:start-time), to mark what it launches."""
+    return str(state_dir()), f"{os.getpid()}:{start_time(os.getpid()) or ''}"
 
 
 class Launcher(ABC):

@@ -18,12 +18,15 @@ from harness.launchers.base import (
     Launcher,
     LaunchSpec,
     ShardHandle,
+    launcher_marks,
 )
 from harness.launchers.gate import READY_DIR, WAIT_FOR_GATE, gate_running, ready_dir
 from harness.system.containers import docker_client, engine_address
 
 SESSION_LABEL = "harness.session"
 SHARD_LABEL = "harness.shard"
+STATE_LABEL = "harness.state"  # the launching harness (see STATE_ENV)
+LAUNCHED_BY_LABEL = "harness.launched-by"
 IDLE_WEIGHT = 3  # the kernel's CPU weight for a SCHED_IDLE task (a nice-0 task's is 1024)
 PIDS_LIMIT = 512  # processes and threads of one container
 SCRATCH_TMPFS = "rw,nosuid,nodev,size=256m,mode=1777"
@@ -65,6 +68,13 @@ def _container_uid(container: Any) -> int | None:
     return int(user) if user.isdigit() else None
 
 
+def _handle(container: Any, uid: int | None) -> ShardHandle:
+    """A container's handle, read from its labels."""
+    labels = container.labels
+    return ShardHandle("docker", labels[SESSION_LABEL], labels.get(SHARD_LABEL, ""), container.id,
+                       "", uid, labels.get(STATE_LABEL, ""), labels.get(LAUNCHED_BY_LABEL, ""))
+
+
 class DockerLauncher(Launcher):
     """Runs a shard as a container on the host's network (never a bridge)."""
 
@@ -88,13 +98,14 @@ class DockerLauncher(Launcher):
                 container.remove(force=True)
                 raise
             identity.hold(shard_id, pid or os.getpid())
-        return ShardHandle(self.name, spec.session, spec.shard, container.id, "", shard_id.uid)
+        return _handle(container, shard_id.uid)
 
     @staticmethod
     def _create(client: Any, spec: LaunchSpec, shard_id: identity.ShardIdentity) -> Any:
         """Create (never run: run would pull a missing image from a registry) the container."""
         import docker.errors
 
+        state, launched_by = launcher_marks()
         env = {**spec.env, SESSION_ENV: spec.session, SHARD_ENV: spec.shard, "HOME": SCRATCH}
         volumes = {}
         if spec.credentials_dir:
@@ -112,7 +123,8 @@ class DockerLauncher(Launcher):
             return client.containers.create(
                 spec.image, command, entrypoint=entrypoint, network_mode=network,
                 name=f"harness-{spec.session}-{spec.shard}",
-                labels={SESSION_LABEL: spec.session, SHARD_LABEL: spec.shard},
+                labels={SESSION_LABEL: spec.session, SHARD_LABEL: spec.shard,
+                        STATE_LABEL: state, LAUNCHED_BY_LABEL: launched_by},
                 environment=env, volumes=volumes, mem_limit=spec.memory_limit,
                 nano_cpus=int(spec.cpus * 1e9) if spec.cpus else None, cpu_shares=cpu_shares(),
                 stop_signal="SIGTERM", user=f"{shard_id.uid}:{shard_id.gid}", group_add=[],
@@ -165,8 +177,7 @@ class DockerLauncher(Launcher):
     def discover(self) -> list[ShardHandle]:
         """Every container, running or not, that carries a harness session label."""
         containers = engine_client().containers.list(all=True, filters={"label": SESSION_LABEL})
-        return [ShardHandle(self.name, c.labels[SESSION_LABEL], c.labels.get(SHARD_LABEL, ""),
-                            c.id, "", _container_uid(c)) for c in containers]
+        return [_handle(c, _container_uid(c)) for c in containers]
 
 
 LAUNCHER_CLASS = DockerLauncher

@@ -13,12 +13,15 @@ from harness.launchers import identity
 from harness.launchers.base import (
     CREDENTIALS_ENV,
     CREDENTIALS_MOUNT,
+    LAUNCHED_BY_ENV,
     SCRATCH,
     SESSION_ENV,
     SHARD_ENV,
+    STATE_ENV,
     Launcher,
     LaunchSpec,
     ShardHandle,
+    launcher_marks,
 )
 from harness.launchers.confine import confined
 from harness.launchers.gate import gated
@@ -53,7 +56,9 @@ class ProcessLauncher(Launcher):
         log_path = spec.log_dir / f"{spec.shard}.log"
         env = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
         env.update(spec.env)
-        env.update({SESSION_ENV: spec.session, SHARD_ENV: spec.shard, "HOME": SCRATCH})
+        state, launched_by = launcher_marks()
+        env.update({SESSION_ENV: spec.session, SHARD_ENV: spec.shard, STATE_ENV: state,
+                    LAUNCHED_BY_ENV: launched_by, "HOME": SCRATCH})
         if spec.credentials_dir:
             env[CREDENTIALS_ENV] = CREDENTIALS_MOUNT
         with identity.claimed_for(spec.credentials_dir, spec.writable_dir) as shard_id:
@@ -69,7 +74,7 @@ class ProcessLauncher(Launcher):
         follow_idle_launcher(child.pid)
         started = start_time(child.pid) or ""
         return ShardHandle(self.name, spec.session, spec.shard, f"{child.pid}:{started}",
-                           str(log_path), shard_id.uid)
+                           str(log_path), shard_id.uid, state, launched_by)
 
     def alive(self, handle: ShardHandle) -> bool:
         """Alive when the pid exists, is no zombie, and started when we started it."""
@@ -128,7 +133,9 @@ class ProcessLauncher(Launcher):
                 started = start_time(int(entry.name))
                 if started:
                     found.append(ShardHandle(self.name, marks[SESSION_ENV], marks[SHARD_ENV],
-                                             f"{entry.name}:{started}", "", uid))
+                                             f"{entry.name}:{started}", "", uid,
+                                             marks.get(STATE_ENV, ""),
+                                             marks.get(LAUNCHED_BY_ENV, "")))
         return found
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.atomic import write_json
-from harness.paths import private_dir
+from harness.paths import dev_dir
 
 CLOUD_NAME = "nova-local"
 VHOST = "nova-local"
@@ -30,7 +30,7 @@ def endpoint(name: str) -> str:
 
 def nova_dir() -> Path:
     """The control plane's config files, pid files and logs (private: they hold passwords)."""
-    path = private_dir("dev") / "nova"
+    path = dev_dir() / "nova"
     path.mkdir(mode=0o700, exist_ok=True)
     return path
 

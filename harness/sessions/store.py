@@ -10,12 +10,19 @@ from harness.errors import UsageError
 from harness.paths import private_dir
 from harness.sessions.model import Resource, Session
 
+SESSIONS = "sessions"  # the store's folder in a state directory
+
 
 class SessionStore:
     """Sessions on disk under the harness's private state directory."""
 
     def __init__(self, root: Path | None = None) -> None:
-        self.root = root or private_dir("sessions")
+        self.root = root or private_dir(SESSIONS)
+
+    @classmethod
+    def of_state_dir(cls, state: Path) -> "SessionStore":
+        """The store another harness keeps in its state directory (read, never created)."""
+        return cls(state / SESSIONS)
 
     def path(self, session_id: str) -> Path:
         """The state file of a session."""

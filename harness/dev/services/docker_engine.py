@@ -3,7 +3,7 @@
 from typing import Any
 
 from harness.dev.services.base import LocalService, Probe
-from harness.dev.state import dev_dir
+from harness.paths import dev_dir
 from harness.system.containers import SOCKET, bridge_exists, docker_client
 from harness.system.process import ensure_binary, run, spawn
 

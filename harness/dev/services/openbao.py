@@ -10,8 +10,8 @@ import requests
 
 from harness.atomic import write_text
 from harness.dev.services.base import LocalService, Probe
-from harness.dev.state import dev_dir
 from harness.errors import InfrastructureError
+from harness.paths import dev_dir
 from harness.system.process import spawn
 
 ADDRESS = "http://127.0.0.1:8200"

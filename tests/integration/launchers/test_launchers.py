@@ -1,5 +1,6 @@
 """Both launchers against the real thing: a subprocess and a container on the local engine."""
 
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -10,6 +11,8 @@ import pytest
 from harness.errors import UsageError
 from harness.launchers import LaunchSpec, ShardHandle, get_launcher
 from harness.launchers.identity import FIRST_UID
+from harness.paths import state_dir
+from harness.procinfo import start_time
 from tests.conftest import unique
 
 # Prints what the shard can see, then waits to be stopped; it exits 0 on SIGTERM.
@@ -125,7 +128,9 @@ def test_docker_shard_host_network_labels_limits_readonly_creds(
     assert attrs["HostConfig"]["NetworkMode"] == "host"
     assert attrs["HostConfig"]["Memory"] == 128 * 1024 * 1024
     assert attrs["HostConfig"]["NanoCpus"] == 500_000_000
-    assert attrs["Config"]["Labels"] == {"harness.session": session, "harness.shard": "cmp-2"}
+    assert attrs["Config"]["Labels"] == {
+        "harness.session": session, "harness.shard": "cmp-2", "harness.state": str(state_dir()),
+        "harness.launched-by": f"{os.getpid()}:{start_time(os.getpid())}"}
     host = attrs["HostConfig"]
     assert (host["CapDrop"], host["SecurityOpt"], host["ReadonlyRootfs"]) == (
         ["ALL"], ["no-new-privileges:true"], True)

@@ -44,9 +44,21 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "state"
 
 
-def harness_gc() -> dict[str, list[str]]:
+# Launches a shard with no session file, prints its handle and exits: nobody will write one.
+ABANDONING_HARNESS = """
+import json
+from pathlib import Path
+from harness.launchers import LaunchSpec, get_launcher
+spec = LaunchSpec(%(session)r, "abandoned", %(argv)r, Path(%(log_dir)r))
+print(json.dumps(get_launcher("process").launch(spec).to_dict()), flush=True)
+"""
+
+
+def harness_gc(state: Path | None = None) -> dict[str, list[str]]:
+    """`harness gc --json` as a new process, in this test's state directory or in `state`."""
+    env = {**os.environ, "HARNESS_STATE_DIR": str(state)} if state else os.environ
     done = subprocess.run([sys.executable, "-m", "harness", "gc", "--json"], capture_output=True,
-                          text=True, timeout=120, check=False, env=os.environ)
+                          text=True, timeout=120, check=False, env=env)
     assert done.returncode == 0, done.stderr
     result: dict[str, list[str]] = json.loads(done.stdout)["removed"]
     return result
@@ -115,3 +127,27 @@ def test_live_session_is_left_alone(state_dir: Path, tmp_path: Path) -> None:
         assert launcher.alive(handle)
     finally:
         launcher.stop(handle, grace=1)
+
+
+def test_gc_of_another_state_dir_stops_only_what_no_ledger_or_live_harness_owns(
+        state_dir: Path, tmp_path: Path) -> None:
+    """A private state directory's gc must not take the shards of this one for orphans."""
+    other = tmp_path / "other-state"
+    other.mkdir()
+    launcher = get_launcher("process")
+    _store, session, running = running_session(tmp_path)
+    unsaved = launcher.launch(LaunchSpec(new_session_id(), "unsaved", SLEEPER, tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-c", ABANDONING_HARNESS % {
+            "session": new_session_id(), "argv": SLEEPER, "log_dir": str(tmp_path)}],
+        capture_output=True, text=True, timeout=60, check=True, env=os.environ)
+    abandoned = ShardHandle.from_dict(json.loads(done.stdout))
+    try:
+        assert harness_gc(other) == {abandoned.session: ["shard abandoned (process, orphan)"]}
+        assert launcher.alive(running) and launcher.alive(unsaved)  # its ledger or its harness
+        assert not launcher.alive(abandoned)
+        assert harness_gc() == {unsaved.session: ["shard unsaved (process, orphan)"]}
+        assert launcher.alive(running) and SessionStore().get(session.id).state == "running"
+    finally:
+        for handle in (running, unsaved, abandoned):
+            launcher.stop(handle, grace=1)

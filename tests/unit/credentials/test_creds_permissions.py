@@ -8,8 +8,9 @@ import pytest
 from credentials.rabbitmq_permissions import production_permissions, shadow_permissions
 
 GRANT = production_permissions("/", "cmp-1.example", "nova")
-REPLY = f"reply_{uuid.uuid4().hex}"
-FANOUT = f"compute_fanout_{uuid.uuid4().hex}"
+# Shaped as oslo names them (a uuid4's hex), fixed so every xdist worker collects the same ids.
+REPLY = f"reply_{uuid.uuid5(uuid.NAMESPACE_URL, 'reply').hex}"
+FANOUT = f"compute_fanout_{uuid.uuid5(uuid.NAMESPACE_URL, 'fanout').hex}"
 
 
 def allowed(pattern: str, name: str) -> bool:
