@@ -48,6 +48,16 @@ def _holder_alive(claim: Path) -> bool:
         return False
 
 
+def _held_by_another(claim: Path) -> bool:
+    """Whether a claim names a live process other than this one (a launch failing in this
+    process still holds its own claim)."""
+    try:
+        holder = int(claim.read_text().partition(":")[0])
+    except (OSError, ValueError):
+        return False
+    return holder != os.getpid() and _holder_alive(claim)
+
+
 def uid_of(pid: int) -> int | None:
     """A process's real uid, None once it is gone."""
     try:
@@ -102,8 +112,11 @@ def hold(identity: ShardIdentity, pid: int) -> None:
 
 def release(uid: int | None) -> None:
     """Give a stopped shard's uid back, killing what still runs as it (a child that left the
-    shard's process group) first: every process of the uid was the shard's."""
+    shard's process group) first: every process of the uid was the shard's. A claim held by
+    another live process means the uid was given to a new shard meanwhile: it is left alone."""
     if not is_shard_uid(uid):  # never a uid that is not a shard's
+        return
+    if _held_by_another(CLAIMS_DIR / str(uid)):
         return
     for pid in (p for p, owner in _processes().items() if owner == uid):
         with contextlib.suppress(ProcessLookupError):

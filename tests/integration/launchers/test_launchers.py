@@ -1,6 +1,7 @@
 """Both launchers against the real thing: a subprocess and a container on the local engine."""
 
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import UsageError
-from harness.launchers import LaunchSpec, ShardHandle, get_launcher
+from harness.launchers import LaunchSpec, ShardHandle, get_launcher, identity
 from harness.launchers.identity import FIRST_UID
 from harness.paths import state_dir
 from harness.procinfo import start_time
@@ -151,3 +152,27 @@ def test_docker_missing_image_is_usage_error(session: str, tmp_path: Path) -> No
 def test_unknown_launcher_is_usage_error() -> None:
     with pytest.raises(UsageError, match="unknown launcher 'vm'"):
         get_launcher("vm")
+
+
+def test_stopping_a_dead_shard_spares_the_shard_that_got_its_uid(session: str,
+                                                                 tmp_path: Path) -> None:
+    launcher = get_launcher("process")
+    first = launcher.launch(LaunchSpec(session, "first", [sys.executable, "-c", "pass"],
+                                       tmp_path))
+    deadline = time.monotonic() + 60
+    while launcher.alive(first) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert first.uid is not None
+    # The uid is free again: a new shard claims it before the dead one is stopped.
+    successor = subprocess.Popen(["setpriv", f"--reuid={first.uid}", f"--regid={first.uid}",
+                                  "--clear-groups", "sleep", "60"])
+    try:
+        identity.hold(identity.ShardIdentity(first.uid), successor.pid)
+        launcher.stop(first)
+        assert successor.poll() is None, "stopping the dead shard killed its uid's new holder"
+        assert (identity.CLAIMS_DIR / str(first.uid)).exists()
+    finally:
+        successor.kill()
+        successor.wait()
+        identity.release(first.uid)
+    assert not (identity.CLAIMS_DIR / str(first.uid)).exists()
