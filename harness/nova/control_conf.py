@@ -17,6 +17,9 @@ from harness.nova.layout import (
 )
 
 NOVA_CONF = "nova.conf"
+# Each service's connections per database: oslo.db's default overflow of 50 lets four
+# services of one cloud exhaust a server under a few hundred hosts' reports.
+POOL = {"max_pool_size": "5", "max_overflow": "10"}
 PLACEMENT_CONF = "placement.conf"
 PASTE_INI = "api-paste.ini"
 
@@ -41,7 +44,7 @@ def control_sections(transport: str | None, databases: dict[str, str],
     """nova.conf of control services at `host`: their broker (None: another config file names
     it), their databases (`api` and `cell1` URLs, either may be absent), and the placement,
     image and network they reach."""
-    databases_ = {section: {"connection": databases[which]}
+    databases_ = {section: {"connection": databases[which], **POOL}
                   for section, which in (("api_database", "api"), ("database", "cell1"))
                   if which in databases}
     return {
@@ -70,7 +73,7 @@ def nova_conf(secrets: ControlSecrets, directory: Path) -> dict[str, dict[str, s
 def placement_sections(connection: str) -> dict[str, dict[str, str]]:
     """placement.conf: noauth2 (token `admin` is the admin), the database at `connection`."""
     return {"DEFAULT": {"use_stderr": "true"}, "api": {"auth_strategy": "noauth2"},
-            "placement_database": {"connection": connection}}
+            "placement_database": {"connection": connection, **POOL}}
 
 
 def placement_conf(secrets: ControlSecrets) -> dict[str, dict[str, str]]:

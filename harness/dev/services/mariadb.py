@@ -7,6 +7,10 @@ import pymysql
 from harness.dev.services.base import LocalService, Probe
 from harness.system.process import ensure_binary, run
 
+# A nova control plane, shadow sides with conductor and placement each, and hundreds of hosts'
+# reports hold more connections than the server's default 151.
+MIN_CONNECTIONS = 1000
+
 
 class MariaDB(LocalService):
     """The local MariaDB server."""
@@ -24,6 +28,15 @@ class MariaDB(LocalService):
             cur.execute("SELECT VERSION()")
             row = cur.fetchone()
         return Probe(True, str(row[0]) if row else "")
+
+    def ensure(self) -> dict[str, Any] | None:
+        """Start it if needed, then give it room for the connections a dev cloud holds."""
+        record = super().ensure()
+        conn = pymysql.connect(host="127.0.0.1", port=3306, user="root", connect_timeout=3)
+        with conn, conn.cursor() as cur:
+            cur.execute("SET GLOBAL max_connections = GREATEST(@@max_connections, %s)",
+                        (MIN_CONNECTIONS,))
+        return record
 
     def start(self) -> dict[str, Any]:
         """Start mariadbd in the background, installing mariadb-server when missing."""

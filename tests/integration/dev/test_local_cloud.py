@@ -14,6 +14,7 @@ import pymysql
 
 from harness.config import Cloud
 from harness.config.secrets import resolve_secret
+from harness.dev.services.mariadb import MIN_CONNECTIONS
 from harness.dev.state import DevState, dev_dir
 
 
@@ -72,6 +73,14 @@ def test_mariadb_query(mariadb_database: str) -> None:
         cur.execute("INSERT INTO t VALUES (1, 'x'), (2, 'y')")
         cur.execute("SELECT COUNT(*), GROUP_CONCAT(v ORDER BY id) FROM t")
         assert cur.fetchone() == (2, "x,y")
+
+
+def test_mariadb_has_room_for_a_nova_cloud_and_its_shadow_sides() -> None:
+    conn = pymysql.connect(host="127.0.0.1", user="root")
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT @@max_connections")
+        row = cur.fetchone()
+    assert row is not None and row[0] >= MIN_CONNECTIONS
 
 
 def test_postgresql_query(postgres_database: str) -> None:
