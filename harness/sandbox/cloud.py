@@ -172,8 +172,8 @@ class SandboxCloud:
             self._transport.close()
         self.image.stop()
         self.network.stop()
-        if self.engine is not None:
-            self.engine.dispose()
+        if self._store is not None:
+            self._store.close()
 
     def conductor_serving(self) -> bool:
         """Whether a conductor (another process's) serves this cloud's broker now."""
