@@ -29,6 +29,9 @@ from harness.sandbox.schema import compute_nodes, instances, metadata, services
 INSTANCE_FIELDS = frozenset(c.name for c in instances.columns)
 TIME_FIELDS = frozenset(c.name for c in instances.columns if isinstance(c.type, DateTime))
 POOL_SIZE: dict[str, Any] = {"pool_size": 8, "max_overflow": 24, "pool_recycle": 3600}
+# One-statement writes hold a connection for one round trip: a few carry hundreds a second,
+# and a database server's connections are shared (MariaDB's max_connections is 151).
+SINGLE_STATEMENT_POOL: dict[str, Any] = {"pool_size": 4, "max_overflow": 4, "pool_recycle": 3600}
 
 
 class UnexpectedTaskState(Exception):
@@ -110,7 +113,7 @@ def _autocommit_twin(engine: Engine) -> Engine:
     if engine.dialect.name == "sqlite":  # one file, one pool: its isolation set per checkout
         return engine.execution_options(isolation_level="AUTOCOMMIT")
     twin = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
-                         **POOL_SIZE)
+                         **SINGLE_STATEMENT_POOL)
     twin.dialect.do_rollback = _nothing_to_roll_back  # type: ignore[method-assign,assignment]
     return twin
 
