@@ -1,7 +1,8 @@
 """The scale ceiling of this box: the most hollow shards it carries with >= 99% of heartbeats on
 time at nova's default intervals (report 10 s, resources 60 s), and the time to bring 1,000 up.
 
-A sandbox conductor runs in this process on a fresh MariaDB database and RabbitMQ vhost; hollow
+A sandbox conductor (--conductor-workers processes; the API side in this process) runs on a
+fresh MariaDB database and RabbitMQ vhost; hollow
 shards run in child processes of --per-process shards each (one connection per thousand). The
 ramp adds processes step by step; at each step it measures how long the new shards took to
 report in, then watches heartbeats for --observe seconds (a report more than half an interval
@@ -10,7 +11,7 @@ server's and the shard processes' CPU. It stops at the first step under 99% on t
 bring-up of the first 1,000 against the 20 s target, on-time share against the first step.
 
     .venv/bin/python benchmarks/scale_ceiling.py [--steps 1000,2000,4000,7000,10000]
-        [--per-process 1000] [--observe 35]
+        [--per-process 1000] [--observe 35] [--conductor-workers N]
 """
 
 import argparse
@@ -28,6 +29,7 @@ import pymysql
 from harness.dev.services.rabbitmq import local_amqp_url, local_management, local_user
 from harness.hollow.shard_set import ShardOptions, ShardSet, shard_hosts
 from harness.sandbox.cloud import SandboxCloud, SandboxOptions
+from harness.sandbox.conductor_workers import default_workers
 from harness.scale.cpu import CpuMeter, database_server_pids
 from harness.scale.database_probe import DatabaseProbe
 from harness.tables import format_table
@@ -82,6 +84,7 @@ def main() -> None:
     parser.add_argument("--steps", default="1000,2000,4000,7000,10000")
     parser.add_argument("--per-process", type=int, default=1000)
     parser.add_argument("--observe", type=float, default=35.0)
+    parser.add_argument("--conductor-workers", type=int, default=default_workers())
     args = parser.parse_args()
     admin = local_management()
     vhost, database = f"bench.ceiling.{uuid.uuid4().hex[:8]}", f"bench_{uuid.uuid4().hex[:8]}"
@@ -91,14 +94,15 @@ def main() -> None:
     server.cursor().execute(f"CREATE DATABASE `{database}`")
     url = local_amqp_url(vhost)
     sandbox = SandboxCloud(url, "nova", f"mysql+pymysql://root@127.0.0.1:3306/{database}",
-                           options=SandboxOptions(workers=32))
+                           options=SandboxOptions(workers=32,
+                                                  conductor_workers=args.conductor_workers))
     children: list[tuple[Any, Any]] = []  # (spawned process, its pipe)
     rows: list[dict[str, Any]] = []
     try:
         sandbox.start()
         probe = DatabaseProbe(sandbox.store.engine, PREFIX, REPORT_INTERVAL)
         shard_pids = lambda: [p.pid for p, _ in children if p.pid]  # noqa: E731
-        meters = {"conductor_cpu": CpuMeter(lambda: [os.getpid()]),
+        meters = {"conductor_cpu": CpuMeter(sandbox.conductor_pids),
                   "database_cpu": CpuMeter(database_server_pids("mysql")),
                   "shards_cpu": CpuMeter(shard_pids)}
         running = 0
@@ -125,7 +129,8 @@ def main() -> None:
             rss = sum(psutil.Process(p.pid).memory_info().rss for p, _ in children
                       if p.pid and p.is_alive()) / 2**20
             rows.append({"shards": target, "up": reported_in(sandbox), "up_s": round(up_s, 1),
-                         "connections": connections, "shards_rss_mb": round(rss), **seen})
+                         "connections": connections, "shards_rss_mb": round(rss),
+                         "load": round(os.getloadavg()[0], 1), **seen})
             print(rows[-1], flush=True)
             if seen["on_time_pct"] < ON_TIME_TARGET:
                 break
@@ -150,14 +155,15 @@ def main() -> None:
     print(format_table(
         ["shards", "reported in", "bring-up s", "vs 20 s", "heartbeats", "on time %",
          "vs first", "conductor CPU %", "database CPU %", "shards CPU %", "connections",
-         "shards RSS MB"],
+         "shards RSS MB", "load 1 min"],
         [[r["shards"], r["up"], r["up_s"], f"{r['up_s'] / BRING_UP_TARGET_S:.2f}x",
           r["reports"], r["on_time_pct"],
           f"{r['on_time_pct'] / (first['on_time_pct'] or 1):.3f}x", r["conductor_cpu"],
-          r["database_cpu"], r["shards_cpu"], r["connections"], r["shards_rss_mb"]]
+          r["database_cpu"], r["shards_cpu"], r["connections"], r["shards_rss_mb"], r["load"]]
          for r in rows]))
     print(f"ceiling: {carried} shards with >= {ON_TIME_TARGET:g}% of heartbeats on time "
-          f"(target 10000); {os.cpu_count()} CPUs")
+          f"(target 10000); {os.cpu_count()} CPUs, {args.conductor_workers} conductor "
+          f"worker(s), load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

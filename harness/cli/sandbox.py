@@ -1,5 +1,6 @@
 """`harness sandbox up | boot`: the embedded cloud in the foreground, or driving lifecycles."""
 
+import dataclasses
 import os
 import sys
 import threading
@@ -16,6 +17,7 @@ from harness.exitcodes import ExitCode
 from harness.foreground import run_until_stopped, stop_on_signals
 from harness.procinfo import start_time
 from harness.sandbox.cloud import SandboxCloud
+from harness.sandbox.conductor_workers import default_workers
 from harness.sandbox.latency import LatencyBook
 from harness.sandbox.traffic import DEFAULT_STEPS, TrafficGenerator, check_steps
 from harness.tables import format_table
@@ -42,10 +44,14 @@ def _status_line(status: dict[str, Any]) -> str:
 
 @command.command()
 @click.option("--cloud", "cloud_name", required=True, help="Cloud (from clouds.yaml) to serve.")
+@click.option("--conductor-workers", type=click.IntRange(1), default=default_workers(),
+              show_default="the CPU count",
+              help="Conductor processes consuming the conductor queue (1: in this process).")
 @click.pass_context
-def up(ctx: click.Context, cloud_name: str) -> None:
+def up(ctx: click.Context, cloud_name: str, conductor_workers: int) -> None:
     """Run the sandbox cloud with a live status line until SIGINT or SIGTERM."""
     sandbox = _open(ctx, cloud_name)
+    sandbox.options = dataclasses.replace(sandbox.options, conductor_workers=conductor_workers)
     live = sys.stderr.isatty()
     with stop_on_signals() as stop:
         try:

@@ -78,15 +78,19 @@ class ShardOptions:
     resource_interval: float = 60.0
     conductor_timeout: float = 60.0
     workers: int = 16
+    report_workers: int = 64  # threads waiting on the conductor's replies to periodic reports
 
 
 class _Periodic:
-    """When each shard's heartbeat and resource report are next due (first ones staggered)."""
+    """When each shard's heartbeat and resource report are next due (first ones staggered),
+    and which of them is still waiting for the conductor (never queued twice, as nova's
+    looping calls do not overlap)."""
 
     def __init__(self, shard: HollowCompute, options: ShardOptions, now: float) -> None:
         self.shard = shard
         self.heartbeat_at = now + random.uniform(0, options.report_interval)
         self.resources_at = now + random.uniform(0, options.resource_interval)
+        self.in_flight: set[str] = set()
 
 
 class ShardSet:
@@ -104,6 +108,9 @@ class ShardSet:
         self.shard_factory = shard_factory or self._default_shard
         self.shards: list[HollowCompute] = []
         self.executor = ThreadPoolExecutor(options.workers, thread_name_prefix="hollow")
+        # Reports wait on their own threads: a backlog of heartbeats never delays a request.
+        self._reporters = ThreadPoolExecutor(options.report_workers,
+                                             thread_name_prefix="hollow-report")
         shadow = (self.effects.mode or current_mode()) is Mode.SHADOW
         self._dispatch = PerInstanceOrder(self.executor) if shadow else self.executor
         self.servers: list[ServerSet] = []
@@ -205,25 +212,27 @@ class ShardSet:
         while not self._stopped.wait(0.5):
             now = time.monotonic()
             for entry in periodic:
-                if now >= entry.heartbeat_at:
+                if now >= entry.heartbeat_at and "heartbeat" not in entry.in_flight:
                     entry.heartbeat_at = now + self.options.report_interval
-                    self._submit(entry.shard.heartbeat)
-                if now >= entry.resources_at:
+                    self._submit(entry, "heartbeat", entry.shard.heartbeat)
+                if now >= entry.resources_at and "resources" not in entry.in_flight:
                     entry.resources_at = now + self.options.resource_interval
-                    self._submit(entry.shard.report_resources)
+                    self._submit(entry, "resources", entry.shard.report_resources)
 
-    def _submit(self, task: Callable[[], None]) -> None:
-        """Run a periodic task on the workers, logging (not raising) its failure."""
+    def _submit(self, entry: _Periodic, kind: str, task: Callable[[], None]) -> None:
+        """Run a shard's periodic task on the reporters, logging (not raising) its failure."""
         def run() -> None:
             try:
                 task()
             except Exception as error:
-                reason = _first_line(error)
-                log.warning("periodic task %s failed: %s", getattr(task, "__name__", task),
-                            reason)
+                log.warning("%s: periodic %s failed: %s", entry.shard.host, kind,
+                            _first_line(error))
+            finally:
+                entry.in_flight.discard(kind)
 
         if not self._stopped.is_set():
-            self.executor.submit(run)
+            entry.in_flight.add(kind)
+            self._reporters.submit(run)
 
     def stop(self) -> None:
         """Stop reporting and serving, finish the work in hand, close the transport."""
@@ -232,6 +241,7 @@ class ShardSet:
             self._ticker.join(timeout=5)
         for servers in self.servers:
             servers.stop()
+        self._reporters.shutdown(wait=True, cancel_futures=True)
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.transport.close()
         self.effects.close()

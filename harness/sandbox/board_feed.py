@@ -1,8 +1,9 @@
-"""The board of a sandbox that drives another process's conductor: fed from the database, where
+"""The board of a sandbox whose conductor runs in other processes: fed from the database, where
 that conductor saves what the shards report, instead of from its own conductor's calls."""
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,18 +16,17 @@ from harness.sandbox.store import Store
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.1
 CHUNK = 500  # uuids an IN clause carries
-FINISHED_STATES = frozenset({"deleted", "error"})
 
 
 class BoardFeed:
-    """Polls the rows of the instances waited for and publishes each to the board; a finished
-    instance's claim goes back to the scheduler, as the serving conductor does."""
+    """Polls the rows of the instances the board's waiters wait for and hands each to
+    `on_instance`, as an in-process conductor does on every instance write."""
 
     def __init__(self, store: Store, board: InstanceBoard,
-                 release: Callable[[str], None]) -> None:
+                 on_instance: Callable[[str, dict[str, Any]], None]) -> None:
         self.store = store
         self.board = board
-        self.release = release
+        self.on_instance = on_instance
         self._poller = Periodic("board-feed", POLL_SECONDS, self._poll_logged)
 
     def start(self) -> None:
@@ -41,9 +41,7 @@ class BoardFeed:
             with self.store.engine.connect() as conn:
                 rows = [dict(row) for row in conn.execute(query).mappings()]
             for row in rows:
-                if row["vm_state"] in FINISHED_STATES:
-                    self.release(row["uuid"])
-                self.board.publish(row["uuid"], row)
+                self.on_instance(row["uuid"], row)
 
     def _poll_logged(self) -> None:
         try:

@@ -1,8 +1,8 @@
 """The sandbox cloud as one object: conductor, scheduler, image and network services, traffic."""
 
+import os
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -16,11 +16,12 @@ from harness.config.schema import Cloud
 from harness.config.secrets import resolve_secret
 from harness.hollow.compute import COMPUTE_TOPIC, DEFAULT_RPC_VERSION
 from harness.hollow.resources import Resources
+from harness.hollow.services import CONDUCTOR_TOPIC
 from harness.paths import private_dir
 from harness.sandbox.board import InstanceBoard
 from harness.sandbox.board_feed import BoardFeed
 from harness.sandbox.compute_api import ComputeApi
-from harness.sandbox.conductor import Conductor
+from harness.sandbox.conductor_workers import ConductorWorkers, WorkerConfig, serve_conductor
 from harness.sandbox.image_service import ImageService, image_id
 from harness.sandbox.network_service import NetworkService
 from harness.sandbox.scheduler import Scheduler
@@ -28,18 +29,19 @@ from harness.sandbox.schema import instances
 from harness.sandbox.store import Store, open_engine
 from harness.sandbox.traffic import DEFAULT_STEPS, TrafficGenerator
 
-CONDUCTOR_TOPIC = "conductor"
-SANDBOX_HOST = "sandbox"
 DEFAULT_IMAGE = image_id("cirros-0.6.2")
 T = TypeVar("T")
+FINISHED_STATES = frozenset({"deleted", "error"})
 
 
 @dataclass(frozen=True)
 class SandboxOptions:
-    """Knobs of the embedded control plane."""
+    """Knobs of the embedded control plane: `workers` threads serve conductor calls in each
+    of `conductor_workers` processes (1: in this process)."""
 
     compute_version_cap: str = DEFAULT_RPC_VERSION
     workers: int = 16
+    conductor_workers: int = 1
     service_down_time: float = 60.0
     rpc_timeout: float = 60.0
 
@@ -76,7 +78,7 @@ class SandboxCloud:
         self.engine: Engine | None = None
         self._transport: Transport | None = None
         self._servers: ServerSet | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._workers: ConductorWorkers | None = None
         self._store: Store | None = None
         self._scheduler: Scheduler | None = None
         self._api: ComputeApi | None = None
@@ -131,25 +133,43 @@ class SandboxCloud:
         self._reclaim_live_instances()
         self._transport = Transport(self.bus_url, self.control_exchange)
         if serve:
-            self._serve(self._store, self._scheduler, self._transport)
-        else:
-            self._feed = BoardFeed(self._store, self.board, self._scheduler.release)
+            self._serve(self._store, self._transport)
+        if not serve or self._workers is not None:
+            self._feed = BoardFeed(self._store, self.board, self._instance_written)
             self._feed.start()
         compute = RPCClient(self._transport, Target(topic=COMPUTE_TOPIC),
                             timeout=self.options.rpc_timeout,
                             version_cap=self.options.compute_version_cap)
         self._api = ComputeApi(self._store, self._scheduler, self.board, compute)
 
-    def _serve(self, store: Store, scheduler: Scheduler, transport: Transport) -> None:
-        """Start the HTTP services and the conductor, and publish the endpoints."""
+    def _serve(self, store: Store, transport: Transport) -> None:
+        """Start the HTTP services and the conductor (here, or in worker processes), and
+        publish the endpoints."""
         self.image.start(self.ports.get("image", 0))
         self.network.start(self.ports.get("network", 0))
-        self._executor = ThreadPoolExecutor(self.options.workers, thread_name_prefix="conductor")
-        self._servers = ServerSet(transport, self._executor)
-        self._servers.add(CONDUCTOR_TOPIC, SANDBOX_HOST, [Conductor(store, scheduler, self.board)])
-        self._servers.start()
-        if self.name:
+        if self.name:  # before the workers, which take seconds to start: shards may wait
             publish_endpoints(self.name, self.endpoints)
+        if self.options.conductor_workers > 1:
+            self._workers = ConductorWorkers(
+                WorkerConfig(self.bus_url, self.control_exchange, self.database_url,
+                             self._database_password, self.options.workers),
+                self.options.conductor_workers)
+            self._workers.start()
+        else:
+            self._servers = serve_conductor(store, transport, self.options.workers,
+                                            self._instance_written)
+
+    def _instance_written(self, uuid: str, row: dict[str, Any]) -> None:
+        """Tell the waiters; a finished instance's room goes back to the scheduler."""
+        if row["vm_state"] in FINISHED_STATES:
+            self.scheduler.release(uuid)
+        self.board.publish(uuid, row)
+
+    def conductor_pids(self) -> list[int]:
+        """The processes serving this cloud's conductor calls from here."""
+        if self._workers is not None:
+            return self._workers.pids()
+        return [os.getpid()] if self._servers is not None else []
 
     def _reclaim_live_instances(self) -> None:
         """After a restart, count the live instances already placed against their hosts."""
@@ -166,14 +186,16 @@ class SandboxCloud:
             self._feed.stop()
         if self._servers is not None:
             self._servers.stop()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            if self._servers.executor is not None:
+                self._servers.executor.shutdown(wait=True, cancel_futures=True)
+        if self._workers is not None:
+            self._workers.stop()
         if self._transport is not None:
             self._transport.close()
         self.image.stop()
         self.network.stop()
-        if self.engine is not None:
-            self.engine.dispose()
+        if self._store is not None:
+            self._store.close()
 
     def conductor_serving(self) -> bool:
         """Whether a conductor (another process's) serves this cloud's broker now."""
@@ -205,7 +227,8 @@ class SandboxCloud:
 
     def status(self) -> dict[str, Any]:
         """Live numbers for the status line: hosts up, instances by state, bus counters."""
-        counters = self._servers.counters() if self._servers else {}
+        serving = self._workers or self._servers
+        counters = serving.counters() if serving is not None else {}
         self.scheduler.refresh_if_stale()  # nothing else reads hosts while nobody boots
         return {
             "hosts_up": len(self.scheduler.live_hosts()),

@@ -6,8 +6,6 @@ from typing import Any
 
 from harness.bus import Target
 from harness.hollow import objects
-from harness.sandbox.board import InstanceBoard
-from harness.sandbox.scheduler import Scheduler
 from harness.sandbox.store import Store
 
 log = logging.getLogger(__name__)
@@ -16,9 +14,9 @@ CONDUCTOR_VERSION = "3.0"
 SERVICE_FIELDS = ("topic", "report_count", "version", "disabled")
 NODE_FIELDS = ("hypervisor_type", "memory_mb", "memory_mb_used", "vcpus", "vcpus_used",
                "local_gb", "local_gb_used", "running_vms")
-FINISHED_STATES = frozenset({"deleted", "error"})
 
 ActionResult = list[Any]
+InstanceHook = Callable[[str, dict[str, Any]], None]
 
 
 class UnsupportedObjectAction(Exception):
@@ -30,10 +28,9 @@ class Conductor:
 
     target = Target(version=CONDUCTOR_VERSION)
 
-    def __init__(self, store: Store, scheduler: Scheduler, board: InstanceBoard) -> None:
+    def __init__(self, store: Store, on_instance: InstanceHook | None = None) -> None:
         self.store = store
-        self.scheduler = scheduler
-        self.board = board
+        self.on_instance = on_instance
         self._actions: dict[tuple[str, str], Callable[[dict[str, Any], dict[str, Any]], Any]] = {
             ("Instance", "save"): self._instance_save,
             ("Instance", "destroy"): self._instance_destroy,
@@ -81,10 +78,9 @@ class Conductor:
         self._published(uuid, self.store.destroy_instance(uuid))
 
     def _published(self, uuid: str, row: dict[str, Any]) -> None:
-        """Tell the waiters; a finished instance's room goes back to the scheduler."""
-        if row["vm_state"] in FINISHED_STATES:
-            self.scheduler.release(uuid)
-        self.board.publish(uuid, row)
+        """Hand the instance's new row to whoever serves the API in this process, if anyone."""
+        if self.on_instance is not None:
+            self.on_instance(uuid, row)
 
     def _service_save(self, objinst: dict[str, Any], _kwargs: dict[str, Any]) -> None:
         data = objects.fields(objinst)

@@ -25,7 +25,10 @@ POSTGRES_RETRIED = frozenset({"40P01", "40001"})
 
 
 def is_retryable(error: DBAPIError) -> bool:
-    """A failure the database asks the client to retry the transaction for."""
+    """A failure the database asks the client to retry the transaction for, or a dropped
+    connection (the pool has replaced it)."""
+    if error.connection_invalidated:
+        return True
     orig = error.orig
     code = orig.args[0] if orig is not None and orig.args else None
     if isinstance(code, int) and code in MYSQL_RETRIED:

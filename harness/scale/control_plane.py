@@ -11,6 +11,7 @@ from harness.config.schema import Cloud
 from harness.errors import InfrastructureError
 from harness.procinfo import start_time
 from harness.sandbox.cloud import SandboxCloud
+from harness.scale.scenario import ControlPlane
 from harness.sessions import Resource, Session, SessionStore
 from harness.system.process import spawn
 
@@ -28,7 +29,8 @@ def running_pid(cloud_name: str) -> int | None:
 
 
 def ensure_control_plane(cloud: Cloud, cloud_config: str | None, store: SessionStore,
-                         session: Session) -> tuple[SandboxCloud, int | None]:
+                         session: Session,
+                         wanted: ControlPlane) -> tuple[SandboxCloud, int | None]:
     """A sandbox driving the cloud's running control plane (started here when none serves,
     recorded in the session so teardown and gc stop it); and the conductor's pid if known."""
     sandbox = SandboxCloud.from_cloud(cloud)
@@ -37,6 +39,8 @@ def ensure_control_plane(cloud: Cloud, cloud_config: str | None, store: SessionS
         if cloud_config:
             argv += ["--cloud-config", cloud_config]
         argv += ["sandbox", "up", "--cloud", cloud.name]
+        if wanted.conductor_workers is not None:
+            argv += ["--conductor-workers", str(wanted.conductor_workers)]
         log = Path(store.root) / f"{session.id}.sandbox.log"
         pid = spawn(argv, log)
         store.track(session, Resource("process", {"ref": f"{pid}:{start_time(pid)}",

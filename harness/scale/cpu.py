@@ -19,6 +19,20 @@ def process_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (a control plane's conductor workers), from /proc."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                pending += [int(child) for child in task.read_text().split()]
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return found
+
+
 def processes_named(names: Sequence[str]) -> list[int]:
     """The pids of this machine's processes whose command is one of `names`."""
     found = []

@@ -15,7 +15,7 @@ from harness.errors import InfrastructureError
 from harness.periodic import Periodic
 from harness.sandbox.cloud import SandboxCloud
 from harness.scale.control_plane import ensure_control_plane
-from harness.scale.cpu import CpuMeter, database_server_pids
+from harness.scale.cpu import CpuMeter, database_server_pids, process_tree
 from harness.scale.database_probe import DatabaseProbe
 from harness.scale.results import StepResult
 from harness.scale.sampler import Broker, Sample, Sampler
@@ -84,9 +84,10 @@ class ScaleRun:
         try:
             ticker.start()
             sandbox, conductor_pid = ensure_control_plane(self.cloud, self.cloud_config,
-                                                          self.store, self.session)
+                                                          self.store, self.session,
+                                                          self.scenario.control_plane)
             sampler = Sampler(
-                CpuMeter(lambda: [conductor_pid] if conductor_pid else []),
+                CpuMeter(lambda: process_tree(conductor_pid) if conductor_pid else []),
                 _database_meter(sandbox),
                 DatabaseProbe(sandbox.store.engine, self.prefix,
                               self.scenario.shards.report_interval),
@@ -116,9 +117,9 @@ class ScaleRun:
             if stop.is_set():
                 return
             self.phase = f"starting shards ({self.hosts_up} -> {count})"
-            self._shard_sessions += bring_up(self.scenario, self.cloud.name, self.cloud_config,
-                                             f"{self.prefix}{index}", count - self.hosts_up,
-                                             self.store)
+            bring_up(self.scenario, self.cloud.name, self.cloud_config,
+                     f"{self.prefix}{index}", count - self.hosts_up, self.store,
+                     self._shard_sessions)
             self._wait_for_hosts(sandbox, count, stop)
             self.hosts_up = count
             begin = time.monotonic() - sampler.begin

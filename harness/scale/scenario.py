@@ -52,11 +52,18 @@ class Shards(Strict):
     report_interval: float = Field(10.0, gt=0)
     resource_interval: float = Field(60.0, gt=0)
     ready_timeout: float = Field(120.0, gt=0)
+    start_rate: float | None = Field(None, gt=0)  # shards started a second (None: all at once)
 
     @property
     def image(self) -> str | None:
         """The Docker image of an image:NAME kind (None: hollow shards as processes)."""
         return self.kind.removeprefix("image:") if self.kind.startswith("image:") else None
+
+
+class ControlPlane(Strict):
+    """The control plane a job starts when none runs for the cloud (`sandbox up`'s options)."""
+
+    conductor_workers: int | None = Field(None, ge=1, le=256)  # None: the CPU count
 
 
 class Runner(Strict):
@@ -112,6 +119,7 @@ class Scenario(Strict):
     name: str = Field(min_length=1)
     description: str = ""
     shards: Shards = Field(default_factory=lambda: Shards.model_validate({}))
+    control_plane: ControlPlane = Field(default_factory=lambda: ControlPlane.model_validate({}))
     ramp: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1),
                     AfterValidator(_check_ramp)]
     traffic: Traffic

@@ -18,7 +18,8 @@ from tests.integration.shards.harness_cli import cloud_of, harness
 
 RAMP = {
     "name": "it-ramp",
-    "shards": {"per_process": 25, "report_interval": 2},
+    "shards": {"per_process": 25, "report_interval": 2, "start_rate": 25},
+    "control_plane": {"conductor_workers": 2},
     "ramp": [10, 50],
     "duration": 8,
     "traffic": {"runner": {"type": "constant", "times": 8, "concurrency": 4},

@@ -45,6 +45,10 @@ def test_defaults_fill_what_a_scenario_leaves_out(tmp_path: Path) -> None:
      "field sla.percentiles: build: 'p9x' is not a percentile"),
     (("runner:", "steps: [build, dance, delete]\n  runner:"), "unknown operation(s) dance"),
     (("duration: 5", "duration: -1"), ":3: field duration: Input should be greater than 0"),
+    (("name: t", "name: t\nshards: {start_rate: 0}"),
+     ":2: field shards.start_rate: Input should be greater than 0"),
+    (("name: t", "name: t\ncontrol_plane:\n  conductor_workers: 0"),
+     ":3: field control_plane.conductor_workers: Input should be greater than or equal to 1"),
 ])
 def test_a_mistake_names_file_line_and_field(tmp_path: Path, change: tuple[str, str],
                                              where: str) -> None:
