@@ -6,6 +6,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 Effect = Mapping[str, Any]
+# The cause of a side's own periodic work (heartbeats, resource reports), which no mirrored
+# message triggered: one group per side (see `periodic_pair`).
+PERIODIC = "periodic"
 
 
 # Ids in targets (`/v2.0/ports?device_id=<uuid>`) differ per instance; folded, so one field
@@ -29,3 +32,20 @@ def observe(effects: Iterable[Effect]) -> dict[str, list[Effect]]:
     for group in grouped.values():  # a call's reply ends its handling, whoever observed it
         group.sort(key=lambda e: (e.get("kind") == "rpc_reply", e.get("seq", 0), e.get("ts", 0)))
     return dict(grouped)
+
+
+def periodic_pair(want: list[Effect], got: list[Effect]) -> tuple[list[Effect], list[Effect]]:
+    """Two sides' periodic work as compared: the last effect of each kind both did, without
+    the `changes` a save carried. How often a timer fired, whether it fired within the records
+    at all, and what an earlier save of the same timer had already sent are timing."""
+    last_want = {effect_kind(e): e for e in want}
+    last_got = {effect_kind(e): e for e in got}
+    both = sorted(last_want.keys() & last_got.keys())
+    return ([_unchanged(last_want[k]) for k in both], [_unchanged(last_got[k]) for k in both])
+
+
+def _unchanged(effect: Effect) -> Effect:
+    payload = effect.get("payload")
+    if not isinstance(payload, dict) or "changes" not in payload:
+        return effect
+    return {**effect, "payload": {k: v for k, v in payload.items() if k != "changes"}}
