@@ -76,8 +76,9 @@ def _clients(cloud: Cloud) -> tuple[RestClient, RestClient]:
 
 
 def service_up(cloud: Cloud, host: str) -> bool:
-    """nova's own service list shows the host's nova-compute up."""
-    return any(s["binary"] == COMPUTE_BINARY and s["state"] == "up"
+    """nova's own service list shows the host's nova-compute up (a service of a cell nova-api
+    could not read in time comes without its state: not up yet)."""
+    return any(s["binary"] == COMPUTE_BINARY and s.get("state") == "up"
                for s in compute_services(_clients(cloud)[0], host))
 
 
