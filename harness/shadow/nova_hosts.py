@@ -10,6 +10,7 @@ host's periodic work. Which host made a call is read from what it names: its ins
 """
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -22,7 +23,7 @@ import kombu
 
 from harness.bus import envelope, topology
 from harness.bus.exceptions import MalformedMessage
-from harness.bus.transport import connect
+from harness.bus.transport import BROKER_ERRORS, connect
 from harness.errors import HarnessError, InfrastructureError
 from harness.nova.rest import RestClient
 from harness.sandbox.image_service import DEFAULT_IMAGES, image_id
@@ -30,6 +31,7 @@ from harness.shadow.background import BackgroundLoop
 from harness.shadow.compare.observation import PERIODIC, Effect
 from harness.shadow.tap import as_effect
 
+log = logging.getLogger(__name__)
 CONDUCTOR_TOPIC, SCHEDULER = "conductor", "scheduler"
 API_NAMESPACE = "compute_task"  # nova-api's and conductors' casts to the conductor's task API
 EVENT_START = "InstanceActionEvent.event_start"
@@ -51,6 +53,7 @@ class HostsTap(BackgroundLoop):
         self.url, self.exchange = url, exchange
         self.messages: list[Message] = []
         self.error: Exception | None = None
+        self.losses = 0  # times the connection, and the queue with it, was lost
         self._ready = threading.Event()
 
     def start(self) -> Self:
@@ -62,10 +65,10 @@ class HostsTap(BackgroundLoop):
         return self
 
     def stop(self) -> None:
-        """Stop; an error if the queue was lost on the way (what it holds is then partial)."""
+        """Stop; an error if the tap could not run at all."""
         super().stop()
         if self.error is not None:
-            raise InfrastructureError(f"the hosts tap lost its queue: {self.error}")
+            raise InfrastructureError(f"the hosts tap failed: {self.error}")
 
     def _keep(self, message: kombu.Message) -> None:
         try:
@@ -75,24 +78,34 @@ class HostsTap(BackgroundLoop):
         self.messages.append((str(message.delivery_info.get("exchange", "")), inner))
 
     def run(self) -> None:
-        """Consume until stopped; losing the broker loses the queue, which is an error."""
+        """Consume until stopped; a lost connection takes the exclusive queue with it, so the
+        tap binds a new one and counts the loss (what was sent meanwhile is missing)."""
+        while not self._stop.is_set():
+            try:
+                self._consume()
+            except BROKER_ERRORS as error:
+                log.warning("the hosts tap lost the broker (%s); binding a new queue", error)
+                self.losses += 1
+                time.sleep(0.5)
+            except Exception as error:  # reported in the caller's thread, by start() or stop()
+                self.error = error
+                self._ready.set()
+                return
+
+    def _consume(self) -> None:
         name = f"hosts-tap.{uuid.uuid4().hex[:12]}"
         bindings = [kombu.binding(topology.control_exchange(self.exchange),
                                   routing_key=CONDUCTOR_TOPIC),
                     kombu.binding(topology.fanout_exchange(SCHEDULER))]
         queue = kombu.Queue(name, bindings=bindings, exclusive=True, auto_delete=True)
-        try:
-            with connect(self.url) as conn, conn.Consumer(
-                    [queue], callbacks=[lambda _, m: self._keep(m)], no_ack=True):
-                self._ready.set()
-                while not self._stop.is_set():
-                    try:
-                        conn.drain_events(timeout=0.2)
-                    except TimeoutError:
-                        continue
-        except Exception as error:  # reported in the caller's thread, by start() or stop()
-            self.error = error
+        with connect(self.url) as conn, conn.Consumer(
+                [queue], callbacks=[lambda _, m: self._keep(m)], no_ack=True):
             self._ready.set()
+            while not self._stop.is_set():
+                try:
+                    conn.drain_events(timeout=0.2)
+                except TimeoutError:
+                    continue
 
 
 @dataclass
