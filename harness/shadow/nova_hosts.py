@@ -172,12 +172,13 @@ def _group_cause(effects: list[dict[str, Any]],
     return None, PERIODIC
 
 
-def _normalised(effect: dict[str, Any], host: str, lifecycle: Lifecycle | None,
-                node: str) -> dict[str, Any]:
-    """The effect with its host's name, node uuid and instance uuid replaced by placeholders."""
+def _normalised(effect: dict[str, Any], host: str, node: str,
+                instances: dict[str, str]) -> dict[str, Any]:
+    """The effect with its host's name, node uuid and instance uuids (`instances`: uuid ->
+    placeholder) replaced by placeholders."""
     text = json.dumps(effect).replace(host, "<host>").replace(node, "<node>")
-    if lifecycle is not None and lifecycle.instance:
-        text = text.replace(lifecycle.instance, "<instance>")
+    for instance, placeholder in instances.items():
+        text = text.replace(instance, placeholder)
     return dict(json.loads(text))
 
 
@@ -197,6 +198,9 @@ def host_effects(messages: Iterable[Message], lifecycles: Iterable[Lifecycle],
             effect["seq"] = seq
             groups[str(effect.get("request_id"))].append(effect)
     found: dict[str, list[Effect]] = {host: [] for host in nodes}
+    placeholders: dict[str, dict[str, str]] = defaultdict(dict)
+    for lc in by_instance.values():
+        placeholders[lc.host][lc.instance] = f"<instance-{lc.index}>"
     for effects in groups.values():
         lifecycle, cause = _group_cause(effects, by_instance)
         text = json.dumps(effects)
@@ -205,7 +209,8 @@ def host_effects(messages: Iterable[Message], lifecycles: Iterable[Lifecycle],
             continue
         for effect in effects:
             seen = {**effect, "caused_by": cause, "request_id": None}
-            found[host].append({**_normalised(seen, host, lifecycle, nodes[host]), "shard": host})
+            found[host].append({**_normalised(seen, host, nodes[host], placeholders[host]),
+                                "shard": host})
     for host_found in found.values():
         host_found.sort(key=lambda e: int(e["seq"]))
     return found

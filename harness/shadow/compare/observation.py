@@ -9,6 +9,7 @@ Effect = Mapping[str, Any]
 # The cause of a side's own periodic work (heartbeats, resource reports), which no mirrored
 # message triggered: one group per side (see `periodic_pair`).
 PERIODIC = "periodic"
+PERIODIC_KEYS = frozenset({"capacity", "object_version"})
 
 
 # Ids in targets (`/v2.0/ports?device_id=<uuid>`) differ per instance; folded, so one field
@@ -35,17 +36,19 @@ def observe(effects: Iterable[Effect]) -> dict[str, list[Effect]]:
 
 
 def periodic_pair(want: list[Effect], got: list[Effect]) -> tuple[list[Effect], list[Effect]]:
-    """Two sides' periodic work as compared: the last effect of each kind both did, without
-    the `changes` a save carried. How often a timer fired, whether it fired within the records
-    at all, and what an earlier save of the same timer had already sent are timing."""
+    """Two sides' periodic work as compared: the last effect of each kind both did, by what
+    describes the host itself (`PERIODIC_KEYS`: a ComputeNode's capacity, object versions).
+    How often a timer fired, whether it fired within the records at all, what an earlier
+    save had already sent and the ids a periodic read names (host, node, instances) are
+    timing or identity, not behaviour."""
     last_want = {effect_kind(e): e for e in want}
     last_got = {effect_kind(e): e for e in got}
     both = sorted(last_want.keys() & last_got.keys())
-    return ([_unchanged(last_want[k]) for k in both], [_unchanged(last_got[k]) for k in both])
+    return ([_host_facts(last_want[k]) for k in both], [_host_facts(last_got[k]) for k in both])
 
 
-def _unchanged(effect: Effect) -> Effect:
+def _host_facts(effect: Effect) -> Effect:
     payload = effect.get("payload")
-    if not isinstance(payload, dict) or "changes" not in payload:
-        return effect
-    return {**effect, "payload": {k: v for k, v in payload.items() if k != "changes"}}
+    kept = {k: v for k, v in payload.items() if k in PERIODIC_KEYS} if isinstance(
+        payload, dict) else None
+    return {**effect, "payload": kept}

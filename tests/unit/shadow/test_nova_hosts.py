@@ -36,7 +36,7 @@ def test_calls_are_grouped_by_step_or_periodic_and_normalised() -> None:
     assert [(e["caused_by"], e["payload"]["objmethod"]) for e in effects] == [
         ("0:reboot_instance", "event_start"), ("0:reboot_instance", "get_by_instance_uuid"),
         (PERIODIC, "get_all_by_host")]
-    assert effects[1]["payload"]["args"] == ["<instance>"]
+    assert effects[1]["payload"]["args"] == ["<instance-0>"]
     assert effects[2]["payload"]["args"] == ["<host>", "<node>"]
     assert effects[0]["shard"] == HOST and effects[0]["target"] == "conductor"
 
