@@ -34,8 +34,9 @@ USAGE_KEY = "usage"
 USAGE = frozenset({"running_vms", "memory_mb_used", "vcpus_used", "local_gb_used",
                    "free_ram_mb", "free_disk_gb", "disk_available_least", "current_workload",
                    "stats"})
-CAPACITY = ("memory_mb", "vcpus", "local_gb", "hypervisor_type", "hypervisor_version",
-            "cpu_allocation_ratio", "ram_allocation_ratio", "disk_allocation_ratio")
+# (not the allocation ratios: a node reports its initial ones until the resource tracker's
+# first update sets the configured ones, so which a save carries is timing)
+CAPACITY = ("memory_mb", "vcpus", "local_gb", "hypervisor_type", "hypervisor_version")
 # Fields and arguments that differ between any two runs of the same code: request ids, a
 # heartbeat's count, the object-version manifest, ids a database or the side generated (a
 # created object's `uuid`, row ids, the compute node's, EC2 ids derived from row ids, the
