@@ -31,14 +31,19 @@ from harness.system.containers import docker_client
 ROOT_TOKEN_FILE = root_token_file()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark tests by folder: tests/unit are unit, tests/integration are integration."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark tests by folder: tests/unit are unit, tests/integration are integration. Slow tests
+    (minutes long: a real OpenStack tree, many real nova lifecycles) run only when -m names
+    them."""
+    run_slow = "slow" in (config.option.markexpr or "")
     for item in items:
         parts = Path(str(item.fspath)).parts
         if "integration" in parts:
             item.add_marker(pytest.mark.integration)
         elif "unit" in parts:
             item.add_marker(pytest.mark.unit)
+        if item.get_closest_marker("slow") and not run_slow:
+            item.add_marker(pytest.mark.skip(reason="slow: select it with -m slow"))
 
 
 def unique(prefix: str) -> str:
