@@ -48,15 +48,19 @@ GROUPS = {"tests/integration/ansible/": "ansible", "tests/integration/nova/": "n
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m selects by the marks added here
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark tests by folder (tests/unit unit, tests/integration integration), the serial ones,
-    and each grouped test's xdist group."""
+    and each grouped test's xdist group. Slow tests (minutes long: a real OpenStack tree, many
+    real nova lifecycles) run only when -m names them."""
+    run_slow = "slow" in (config.option.markexpr or "")
     for item in items:
         parts = Path(str(item.fspath)).parts
         if "integration" in parts:
             item.add_marker(pytest.mark.integration)
         elif "unit" in parts:
             item.add_marker(pytest.mark.unit)
+        if item.get_closest_marker("slow") and not run_slow:
+            item.add_marker(pytest.mark.skip(reason="slow: select it with -m slow"))
         if item.nodeid.startswith(SERIAL):
             item.add_marker(pytest.mark.serial)
         group = next((name for prefix, name in GROUPS.items()

@@ -88,7 +88,7 @@ class NovaRestLifecycles:
 def compute_hosts_up(api: RestClient) -> list[str]:
     """The hosts whose nova-compute nova shows up and enabled."""
     return sorted(s["host"] for s in compute_services(api)
-                  if s["binary"] == "nova-compute" and s["state"] == "up"
+                  if s["binary"] == "nova-compute" and s.get("state") == "up"
                   and s["status"] == "enabled")
 
 

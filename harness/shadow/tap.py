@@ -21,13 +21,13 @@ from harness.bus import envelope, topology
 from harness.bus.exceptions import MalformedMessage
 from harness.bus.transport import BROKER_ERRORS, connect
 from harness.shadow.background import BackgroundLoop
+from harness.shadow.compare.observation import PERIODIC  # no mirrored message caused it
 
 log = logging.getLogger(__name__)
 TAP_MAX_LENGTH = 100_000
 TAP_EXPIRES_MS = 600_000
 PENDING_SECONDS = 5.0
 RESOLVE_EVERY = 0.1  # seconds between passes over the effects waiting for their cause
-PERIODIC = "periodic"  # the cause of a side's effects no mirrored message caused
 
 
 def tap_queue(session: str, exchange: str, routing_keys: Sequence[str],

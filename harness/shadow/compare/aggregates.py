@@ -40,7 +40,6 @@ TOTALS: dict[str, str | None] = {"running_vms": None, "memory_mb_used": "memory_
 DERIVED = {"free_ram_mb": ("memory_mb", "memory_mb_used"),
            "free_disk_gb": ("local_gb", "local_gb_used"),
            "disk_available_least": ("local_gb", "local_gb_used")}
-AGGREGATE_PATHS = frozenset(f"objinst.nova_object.data.{name}" for name in [*TOTALS, *DERIVED])
 NEVER = float("-inf")
 
 
@@ -87,6 +86,34 @@ def _guest_change(effect: Effect) -> tuple[str, int] | None:
 def reports_totals(effects: Iterable[Effect]) -> bool:
     """Whether a side reported host-wide totals at all (else there is nothing to check)."""
     return any(_totals(e) is not None for e in effects if e.get("kind") == "rpc_call")
+
+
+def guests_observable(effects: Iterable[Effect]) -> bool:
+    """Whether a side's guest changes are recorded (its hypervisor runs through the shims)."""
+    return any(_guest_change(e) is not None for e in effects if e.get("kind") == "hypervisor")
+
+
+def _last_totals(effects: Iterable[Effect]) -> Effect | None:
+    """A side's last totals report tied to a trigger."""
+    reports = [e for e in effects if e.get("caused_by") and _totals(e) is not None]
+    return max(reports, key=lambda e: int(e.get("seq", 0))) if reports else None
+
+
+def check_at_rest_against(production: Iterable[Effect], side: Iterable[Effect]) -> TotalsCheck:
+    """For a side whose guests are not observable (real nova-compute's fake hypervisor is not
+    shimmed): once both are at rest, its last totals must equal production's last."""
+    result = TotalsCheck()
+    want, got = _last_totals(production), _last_totals(side)
+    if want is None or got is None:
+        return result
+    result.checked[AT_REST] += 1
+    wanted, reported = _totals(want) or {}, _totals(got) or {}
+    for name in TOTALS:
+        if wanted.get(name) != reported.get(name):
+            result.mismatches.append(Mismatch(str(got["caused_by"]), AT_REST, f"{EFFECT}#0",
+                                              "value", name, wanted.get(name),
+                                              reported.get(name)))
+    return result
 
 
 def contributions(effects: Iterable[Effect]) -> dict[str, dict[str, int]]:

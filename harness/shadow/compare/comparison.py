@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.shadow.compare.aggregates import (
-    AGGREGATE_PATHS,
     TotalsCheck,
+    check_at_rest_against,
     check_totals,
     contributions,
+    guests_observable,
     reports_totals,
 )
 from harness.shadow.compare.drift import Drift, find_drift
@@ -18,7 +19,8 @@ from harness.shadow.compare.evidence import evidence
 from harness.shadow.compare.fields import diff_observations
 from harness.shadow.compare.ignore import IgnoreRules
 from harness.shadow.compare.mismatch import Mismatch
-from harness.shadow.compare.observation import Effect, observe
+from harness.shadow.compare.nova_objects import is_usage_path, object_view
+from harness.shadow.compare.observation import PERIODIC, Effect, observe, periodic_pair
 
 Field = tuple[str, str, str, str]
 EXAMPLES_PER_FIELD = 3
@@ -111,20 +113,37 @@ def _diffs(
     """Per trigger, every difference but those in host-wide totals (checked on their own)."""
     found: list[Mismatch] = []
     for trigger, method in triggers.items():
-        found += diff_observations(trigger, method, production.get(trigger, []),
-                                   shadow.get(trigger, []), structural)
-    return [m for m in found if m.path not in AGGREGATE_PATHS]
+        want, got = production.get(trigger, []), shadow.get(trigger, [])
+        if trigger == PERIODIC:
+            want, got = periodic_pair(want, got)
+        found += diff_observations(trigger, method, want, got, structural)
+    return [m for m in found if not is_usage_path(m.path)]
+
+
+def _totals_check(worth: Mapping[str, dict[str, int]], production: list[Effect],
+                  shadow: list[Effect]) -> TotalsCheck:
+    """A shadow's host totals checked against its own guests where those are observable, else
+    against production's at rest; nothing when it reported no totals."""
+    if not reports_totals(shadow):
+        return TotalsCheck()
+    if guests_observable(shadow):
+        return check_totals(worth, shadow)
+    return check_at_rest_against(production, shadow)
 
 
 def _shadow_mismatches(
-    triggers: Mapping[str, str], worth: Mapping[str, dict[str, int]] | None,
-    prod: dict[str, list[Effect]], shadow: list[Effect], observed: dict[str, list[Effect]],
-    structural: bool,
+    triggers: Mapping[str, str], worth: Mapping[str, dict[str, int]],
+    production: list[Effect], prod: dict[str, list[Effect]], shadow: list[Effect],
+    observed: dict[str, list[Effect]], structural: bool,
 ) -> tuple[list[Mismatch], TotalsCheck]:
-    """A shadow's per-trigger mismatches plus its totals' own (None: it reported none), and
-    the reports checked."""
-    totals = check_totals(worth, shadow) if worth is not None else TotalsCheck()
+    """A shadow's per-trigger mismatches plus its totals' own, and the reports checked."""
+    totals = _totals_check(worth, production, shadow)
     return _diffs(triggers, prod, observed, structural) + totals.mismatches, totals
+
+
+def _observe(effects: Iterable[Effect]) -> dict[str, list[Effect]]:
+    """A side's effects per trigger, conductor object calls as the fields they change."""
+    return observe(object_view(e) for e in effects)
 
 
 def _rates(mismatches: Iterable[Mismatch], compared: Counter[str]) -> dict[Field, float]:
@@ -168,25 +187,24 @@ def compare(
     """
     production, candidate = list(production), list(candidate)
     control = list(control) if control is not None else None
-    reporting = {"candidate": reports_totals(candidate), "control": reports_totals(control or [])}
-    worth = (contributions(production) or contributions(control or [])
-             if any(reporting.values()) else {})
-    prod = observe(production)
+    worth = contributions(production) or contributions(control or [])
+    prod = _observe(production)
     triggers = dict(triggers) if triggers is not None else dict.fromkeys(prod, "?")
     rules, limits = ignore or IgnoreRules(), thresholds or Thresholds()
     sides: dict[str, dict[str, list[Effect]]] = {"production": prod,
-                                                 "candidate": observe(candidate)}
-    raw, totals = _shadow_mismatches(triggers, worth if reporting["candidate"] else None, prod,
-                                     candidate, sides["candidate"], structural)
+                                                 "candidate": _observe(candidate)}
+    if PERIODIC in prod or PERIODIC in sides["candidate"]:
+        triggers[PERIODIC] = PERIODIC
+    raw, totals = _shadow_mismatches(triggers, worth, production, prod, candidate,
+                                     sides["candidate"], structural)
     result = Comparison(compared=Counter(triggers.values()) + totals.checked)
     kept, result.hidden = _hidden(raw, rules)
     result.ignored = len(raw) - len(kept)
     noise_rates: dict[Field, float] = {}
     if control is not None:
-        sides = {"production": prod, "control": observe(control), "candidate": sides["candidate"]}
+        sides = {"production": prod, "control": _observe(control), "candidate": sides["candidate"]}
         noise, control_totals = _shadow_mismatches(
-            triggers, worth if reporting["control"] else None, prod, control, sides["control"],
-            structural)
+            triggers, worth, production, prod, control, sides["control"], structural)
         noise_rates = _rates([m for m in noise if not rules.ignores(m)],
                              Counter(triggers.values()) + control_totals.checked)
     by_field: dict[Field, list[Mismatch]] = defaultdict(list)

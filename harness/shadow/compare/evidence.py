@@ -23,9 +23,7 @@ def _flat(effect: Effect) -> dict[str, Any]:
 
 
 def _is_totals(effect: Effect) -> bool:
-    payload = effect.get("payload")
-    objinst = payload.get("objinst") if isinstance(payload, dict) else None
-    return isinstance(objinst, dict) and objinst.get("nova_object.name") == TOTALS_OBJECT
+    return effect.get("method") == f"{TOTALS_OBJECT}.save"
 
 
 def _chosen(effects: list[Effect], kind: str, index: int) -> Effect | None:

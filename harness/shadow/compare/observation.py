@@ -6,6 +6,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 Effect = Mapping[str, Any]
+# The cause of a side's own periodic work (heartbeats, resource reports), which no mirrored
+# message triggered: one group per side (see `periodic_pair`).
+PERIODIC = "periodic"
+PERIODIC_KEYS = frozenset({"capacity", "object_version"})
 
 
 # Ids in targets (`/v2.0/ports?device_id=<uuid>`) differ per instance; folded, so one field
@@ -29,3 +33,22 @@ def observe(effects: Iterable[Effect]) -> dict[str, list[Effect]]:
     for group in grouped.values():  # a call's reply ends its handling, whoever observed it
         group.sort(key=lambda e: (e.get("kind") == "rpc_reply", e.get("seq", 0), e.get("ts", 0)))
     return dict(grouped)
+
+
+def periodic_pair(want: list[Effect], got: list[Effect]) -> tuple[list[Effect], list[Effect]]:
+    """Two sides' periodic work as compared: the last effect of each kind both did, by what
+    describes the host itself (`PERIODIC_KEYS`: a ComputeNode's capacity, object versions).
+    How often a timer fired, whether it fired within the records at all, what an earlier
+    save had already sent and the ids a periodic read names (host, node, instances) are
+    timing or identity, not behaviour."""
+    last_want = {effect_kind(e): e for e in want}
+    last_got = {effect_kind(e): e for e in got}
+    both = sorted(last_want.keys() & last_got.keys())
+    return ([_host_facts(last_want[k]) for k in both], [_host_facts(last_got[k]) for k in both])
+
+
+def _host_facts(effect: Effect) -> Effect:
+    payload = effect.get("payload")
+    kept = {k: v for k, v in payload.items() if k in PERIODIC_KEYS} if isinstance(
+        payload, dict) else None
+    return {**effect, "payload": kept}

@@ -29,13 +29,3 @@ def scratch(tmp_path: Path) -> Iterator:
     for engine, db in made:
         engine.drop(db)
         engine.drop_rollback(db)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Slow tests (a real OpenStack tree from the registry) run only when -m names them."""
-    if "slow" in (config.option.markexpr or ""):
-        return
-    skip = pytest.mark.skip(reason="slow: select it with -m slow")
-    for item in items:
-        if item.get_closest_marker("slow"):
-            item.add_marker(skip)
