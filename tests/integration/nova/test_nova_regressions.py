@@ -33,7 +33,6 @@ from harness.shadow.nova_hosts import (
     host_effects,
     triggers_of,
 )
-from tests.integration.nova.servers import let_scheduler_map_hosts
 from tests.integration.shards.harness_cli import harness
 
 pytestmark = pytest.mark.timeout(1200)  # ten nova-computes start on a shared 2-core box
@@ -82,7 +81,6 @@ def _observed(config: Path, builds: dict[str, str], per_host: int, at_once: int
     tap = HostsTap(local_amqp_url(VHOST), "nova").start()
     try:
         with _shards_up(config, builds):
-            let_scheduler_map_hosts()
             losses = tap.losses  # a start whose messages were lost only misses periodic work
             lifecycles = [Lifecycle(host, n) for n in range(per_host) for host in builds]
             with ThreadPoolExecutor(at_once) as pool:

@@ -36,7 +36,6 @@ from harness.sessions.teardown import teardown
 from harness.shadow.records import read_effects, side_dir
 from harness.shadow.session import records_dir
 from harness.shards.readiness import consumers
-from tests.integration.nova.servers import let_scheduler_map_hosts
 from tests.integration.shards.harness_cli import harness, shard_login
 
 pytestmark = pytest.mark.timeout(900)
@@ -222,7 +221,6 @@ def test_dev_nova_candidate_shadows_a_real_compute_and_touches_nothing_real(
     api = compute_client(endpoint("compute"))
     production_url = local_amqp_url(VHOST)
     try:
-        let_scheduler_map_hosts()
         queues_before = production_queues(rabbit_admin, host)
         before_start = settled(host, [])
         started = harness(nova_config, "shadow", "start", "--cloud", "nova-test", "--of", host,
