@@ -11,6 +11,7 @@ import os
 import secrets
 import signal
 import socket
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,12 +67,14 @@ def free_port() -> int:
 
 @dataclass(frozen=True)
 class NovaSide:
-    """One shadow side's control plane: its names, its directory, its placement port."""
+    """One shadow side's control plane: its names, its directory, its services' ports."""
 
     session: str
     role: str
     directory: Path  # pid files and logs, kept with the session's records
     placement_port: int
+    image_port: int  # the side's own glance and neutron stand-ins: a deleted guest's port
+    network_port: int  # clean-up is a write that must not reach production's
 
     @property
     def conf_dir(self) -> Path:
@@ -91,6 +94,13 @@ class NovaSide:
     def placement_url(self) -> str:
         """The side's placement, as its compute and conductor reach it."""
         return f"http://127.0.0.1:{self.placement_port}"
+
+    @property
+    def endpoints(self) -> dict[str, str]:
+        """The placement, image and network services of this side, as its compute reaches
+        them."""
+        return {"placement": self.placement_url, "image": f"http://127.0.0.1:{self.image_port}",
+                "network": f"http://127.0.0.1:{self.network_port}"}
 
     @property
     def access_log(self) -> Path:
@@ -123,13 +133,13 @@ def _url(side: NovaSide, password: str, which: str) -> str:
             "?charset=utf8")
 
 
-def write_side_conf(side: NovaSide, password: str, endpoints: dict[str, str]) -> None:
+def write_side_conf(side: NovaSide, password: str) -> None:
     """nova.conf of the side's conductor (its broker login comes from the shard's bundle) and
-    placement.conf of its placement, both on the clones."""
+    placement.conf of its placement, both on the clones, reaching the side's own services."""
     for sub in ("state", "lock", "conf"):
         (side.directory / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
     nova = control_sections(None, {"cell1": _url(side, password, "cell1")},
-                            {**endpoints, "placement": side.placement_url}, side.directory,
+                            side.endpoints, side.directory,
                             f"shadow-{side.role}-conductor")
     write_text(side.conf_dir / NOVA_CONF, render_ini(Bundle(nova), side.conf_dir), mode=0o600)
     placement = placement_sections(_url(side, password, "placement"))
@@ -147,8 +157,11 @@ def _launch(side: NovaSide, name: str, argv: list[str], env: dict[str, str],
 
 
 def start_services(side: NovaSide, bundle: Path, track: Track) -> None:
-    """Start the side's placement and nova-conductor (one worker each)."""
+    """Start the side's placement and nova-conductor (one worker each), and its image and
+    network stand-ins."""
     venv = venv_dir()
+    _launch(side, "standins", [sys.executable, "-m", "harness.nova.standins",
+                               str(side.image_port), str(side.network_port)], {}, track)
     env = gunicorn_env(side.conf_dir / "placement.gunicorn.py", PLACEMENT_APP,
                        f"127.0.0.1:{side.placement_port}", side.access_log)
     _launch(side, "placement", [str(venv / "bin" / "gunicorn")],
@@ -158,10 +171,10 @@ def start_services(side: NovaSide, bundle: Path, track: Track) -> None:
                                      str(side.conf_dir / NOVA_CONF)], {}, track)
 
 
-def placement_answers(side: NovaSide) -> bool:
-    """The side's placement lists its versions."""
+def answers(url: str) -> bool:
+    """One of the side's HTTP services answers 200 at `url`."""
     try:
-        return requests.get(side.placement_url, timeout=3).status_code == 200
+        return requests.get(url, timeout=3).status_code == 200
     except requests.RequestException:
         return False
 

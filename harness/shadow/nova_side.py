@@ -18,14 +18,14 @@ from harness.cloud.access import reachable_endpoints
 from harness.config.schema import Cloud
 from harness.launchers import LaunchSpec
 from harness.launchers.base import CREDENTIALS_MOUNT, RECORDS_MOUNT, SIDE_ENV
-from harness.nova.compute_conf import require_nova_endpoints, write_compute_conf
+from harness.nova.compute_conf import write_compute_conf
 from harness.nova.shard import resolve_build
 from harness.nova.side import (
     NovaSide,
     Track,
+    answers,
     clone_databases,
     free_port,
-    placement_answers,
     require_running,
     start_services,
     write_side_conf,
@@ -76,13 +76,15 @@ class NovaShadow:
 def start_side(cloud: Cloud, build_path: str, session: str, role: str, host: str,
                bundle: Path, vhost_url: str, records: Path, log_dir: Path,
                track: Track) -> NovaShadow:
-    """Clone, configure and start the side's conductor and placement, wait until they serve,
-    and write the compute's config; the compute's launch spec is returned, not launched."""
+    """Clone, configure and start the side's conductor, placement and glance and neutron
+    stand-ins, wait until they serve, and write the compute's config; the compute's launch spec
+    is returned, not launched: it reaches the broker and those services only."""
     build = resolve_build(cloud, build_path)
-    side = NovaSide(session, role, log_dir / f"{role}.nova", free_port())
+    side = NovaSide(session, role, log_dir / f"{role}.nova", free_port(), free_port(),
+                    free_port())
     password = clone_databases(side, track)
     track("directory", path=str(side.conf_dir))
-    write_side_conf(side, password, require_nova_endpoints(cloud))
+    write_side_conf(side, password)
     start_services(side, bundle, track)
 
     def serving(name: str, check: Callable[[], bool]) -> bool:
@@ -90,17 +92,19 @@ def start_side(cloud: Cloud, build_path: str, session: str, role: str, host: str
         return check()
 
     wait_ready({f"the {role} side's placement on {side.placement_url}":
-                partial(serving, "placement", partial(placement_answers, side)),
+                partial(serving, "placement", partial(answers, side.placement_url)),
+                f"the {role} side's network stand-in on {side.endpoints['network']}":
+                partial(serving, "standins",
+                        partial(answers, side.endpoints["network"] + "/v2.0/ports")),
                 f"the {role} side's nova-conductor consuming conductor":
                 partial(serving, "nova-conductor",
                         lambda: consumers(vhost_url, "conductor") > 0)},
                SIDE_READY_TIMEOUT, lambda: True)
-    side_cloud = cloud.model_copy(update={"endpoints": {
-        **cloud.endpoints, "placement": side.placement_url}})
+    side_cloud = cloud.model_copy(update={"endpoints": {**cloud.endpoints, **side.endpoints}})
     write_compute_conf(bundle.parent, side_cloud, host, records / STATE,
                        Path(RECORDS_MOUNT) / STATE)
     spec = LaunchSpec(session, role, build.argv(Path(CREDENTIALS_MOUNT)), log_dir,
                       env={**build.env(), SIDE_ENV: role}, credentials_dir=bundle.parent,
                       writable_dir=records,
-                      allowed_endpoints=reachable_endpoints(cloud, [side.placement_url]))
+                      allowed_endpoints=reachable_endpoints(cloud, side.endpoints.values()))
     return NovaShadow(side, spec)

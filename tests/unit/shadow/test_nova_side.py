@@ -80,12 +80,12 @@ def test_a_real_nova_tap_also_binds_the_schedulers_fanout() -> None:
 
 def test_a_sides_conductor_gets_its_cell_clone_only_and_its_own_placement(
         tmp_path: Path) -> None:
-    side = NovaSide("abcd1234", "candidate", tmp_path, 41234)
+    side = NovaSide("abcd1234", "candidate", tmp_path, 41234, 41235, 41236)
     sections = control_sections(None, {"cell1": "mysql+pymysql://u:p@127.0.0.1/clone"},
-                                {"placement": side.placement_url, "image": "http://i",
-                                 "network": "http://n"}, tmp_path, "shadow-candidate-conductor")
+                                side.endpoints, tmp_path, "shadow-candidate-conductor")
     assert "transport_url" not in sections["DEFAULT"]  # the shard's bundle names it
     assert "api_database" not in sections
     assert sections["database"]["connection"].endswith("/clone")
     assert sections["placement"]["endpoint_override"] == "http://127.0.0.1:41234"
+    assert sections["neutron"]["endpoint_override"] == "http://127.0.0.1:41236"  # not production's
     assert side.database("cell1") == "shadow_abcd1234_candidate_cell1"
