@@ -27,6 +27,7 @@ from harness.errors import InfrastructureError
 from harness.launchers import ShardHandle, get_launcher
 from harness.nova.compute_conf import node_uuid
 from harness.nova.layout import DATABASES, VHOST, endpoint
+from harness.nova.patched import patched_nova, regressions
 from harness.nova.rest import compute_client
 from harness.nova.side import CLONED, running
 from harness.sandbox.image_service import image_id
@@ -46,6 +47,7 @@ HEARTBEAT_TABLES = {DATABASES["cell1"]: {"services", "compute_nodes"}}
 SHADOW_STARTUP_SECONDS = 15.0  # the candidate's heartbeat (10 s) and resource report at start
 SETTLE_SECONDS = 3.0
 OTHERS_BUMP = {"generation", "updated_at"}  # columns other users' servers on the host change
+SESSION_REGRESSION = "spawn-shutdown"  # named in the build's own Instance.save
 
 
 def _root() -> Any:
@@ -281,6 +283,8 @@ def test_dev_nova_candidate_shadows_a_real_compute_and_touches_nothing_real(
         report = json.loads(harness(nova_config, "shadow", "report", session, "--format",
                                     "json", check=False).stdout)
         assert report["observable"]["rpc_call"] and report["observable"]["rpc_cast"]
+        # The same nova as production needs nothing off its side's own network.
+        assert not report["violations"], report["violations"]
 
         # gc after the driver is killed removes the same things stop does.
         started = harness(nova_config, "shadow", "start", "--cloud", "nova-test", "--of", host,
@@ -302,3 +306,39 @@ def test_dev_nova_candidate_shadows_a_real_compute_and_touches_nothing_real(
         harness(nova_config, "shard", "down", production)
     handle = ShardHandle.from_dict(json.loads(up.stdout)["shards"][0])
     assert not get_launcher("process").alive(handle)
+
+
+def test_a_seeded_nova_regression_is_named_by_the_session_report(nova_config: Path) -> None:
+    regression = regressions()[SESSION_REGRESSION]
+    assert regression.expect is not None
+    candidate = patched_nova(SESSION_REGRESSION)
+    host = f"cmp-{uuid.uuid4().hex[:6]}"
+    up = harness(nova_config, "shard", "up", "--cloud", "nova-test", "--host", host, "--nova",
+                 "--no-agent", "--ready-timeout", "120", "--json")
+    production = json.loads(up.stdout)["session"]
+    api = compute_client(endpoint("compute"))
+    try:
+        started = harness(nova_config, "shadow", "start", "--cloud", "nova-test", "--of", host,
+                          "--candidate", f"nova:{candidate}", "--json")
+        session = json.loads(started.stdout)["session"]
+        try:
+            server = boot_on(api, host)
+            wait_for(lambda: server_status(api, server) == ("ACTIVE", host),
+                     f"server {server} ACTIVE on {host} in production")
+            wait_for(lambda: clone_vm_state(session, server) == "active",
+                     f"server {server} active in the candidate's clone")
+            api.request("DELETE", f"/servers/{server}", ok=(204,))
+            wait_for(lambda: clone_vm_state(session, server) == "deleted",
+                     f"server {server} deleted in the candidate's clone")
+            time.sleep(SETTLE_SECONDS)  # the taps see the last effects
+        finally:
+            harness(nova_config, "shadow", "stop", session)
+        done = harness(nova_config, "shadow", "report", session, "--format", "json",
+                       check=False)
+        report = json.loads(done.stdout)
+        named = {(m["category"], m["effect"], m["path"]) for m in report["mismatches"]}
+        expect = regression.expect
+        assert (expect.category, expect.effect, expect.path) in named, named
+        assert done.returncode == 1
+    finally:
+        harness(nova_config, "shard", "down", production)
