@@ -14,6 +14,7 @@ import yaml
 
 from harness.bus.management import ManagementClient
 from harness.sessions import SessionStore
+from tests.background import interruptible
 from tests.integration.shards.harness_cli import cloud_of, harness
 
 RAMP = {
@@ -99,7 +100,7 @@ def test_ctrl_c_stops_the_ramp_and_tears_everything_down(
     job = subprocess.Popen(
         [sys.executable, "-m", "harness", "--cloud-config", str(shard_cloud), "scale", "run",
          str(scenario), "--cloud", cloud_of(shard_cloud).name, "-o", str(tmp_path / "out")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and job.poll() is None:

@@ -18,6 +18,7 @@ from harness.sandbox.cloud import SandboxCloud
 from harness.sessions import Session, SessionStore
 from harness.sessions.model import shard_handles
 from harness.system.process import pid_alive
+from tests.background import interruptible
 from tests.integration.shards.harness_cli import cloud_of, harness, shard_login
 from tests.integration.shards.test_shard_crash_gc import (
     assert_all_gone,
@@ -52,12 +53,6 @@ def unfinished_up(config: Path, host: str) -> tuple[subprocess.Popen[str], Sessi
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           preexec_fn=interruptible)
     return up, wait_for_launched_shard(up)
-
-
-def interruptible() -> None:
-    """SIGINT raises KeyboardInterrupt in the client, as a terminal's Ctrl-C does: a suite run
-    as a background job inherits SIGINT ignored, and Python then leaves it ignored."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_shard_up_through_the_agent_is_the_clients_and_down_leaves_nothing(
