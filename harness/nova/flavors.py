@@ -5,7 +5,7 @@ disk, which those hosts do not offer)."""
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from harness.nova.control_plane import FLAVOR
+from harness.nova.layout import FLAVOR
 from harness.nova.rest import RestClient
 
 

@@ -4,7 +4,7 @@ REST, their states read back from the API, timed by the sandbox's traffic genera
 import time
 from typing import Any
 
-from harness.nova.control_plane import FLAVOR
+from harness.nova.layout import FLAVOR
 from harness.nova.rest import RestClient, compute_client, compute_services
 from harness.sandbox.board import Predicate, Row, WaitTimeout
 from harness.sandbox.image_service import DEFAULT_IMAGES, image_id
