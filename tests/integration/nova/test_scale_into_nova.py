@@ -5,8 +5,10 @@ database and broker are sampled, SLAs judged, JUnit written; and nothing is left
 placement or the broker afterwards."""
 
 import json
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from harness.config import load_cloud
 from harness.nova.layout import DATABASES, VHOST, endpoint
 from harness.nova.rest import compute_client, compute_services, placement_client
 from harness.sessions import SessionStore
+from tests.background import interruptible
 
 HOLLOW = {
     "name": "it-nova-hollow",
@@ -53,15 +56,21 @@ def _scale_run(config: Path, tmp_path: Path, body: dict[str, Any]) -> tuple[dict
     return json.loads((out / "report.json").read_text()), out
 
 
-def _hosts_of_builds(session: str) -> list[str]:
-    """The host of every server the job built (nova keeps a deleted server's row), found by
-    the job's flavor, whose id carries the session id."""
-    conn = pymysql.connect(host="127.0.0.1", user="root", database=DATABASES["cell1"])
+def _builds(session: str, cell: str = "cell1") -> list[tuple[str, bool]]:
+    """The host of every server the job built and whether it is deleted (nova keeps a deleted
+    server's row), found by the job's flavor, whose id carries the session id; cell0 holds
+    those that were never scheduled."""
+    conn = pymysql.connect(host="127.0.0.1", user="root", database=DATABASES[cell])
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT i.host FROM instances i JOIN instance_extra e "
+        cur.execute("SELECT i.host, i.deleted FROM instances i JOIN instance_extra e "
                     "ON e.instance_uuid = i.uuid WHERE e.flavor LIKE %s",
                     (f"%scale-{session}%",))
-        return [str(row[0]) for row in cur.fetchall()]
+        return [(str(row[0]), bool(row[1])) for row in cur.fetchall()]
+
+
+def _hosts_of_builds(session: str) -> list[str]:
+    """Where the job's servers were built."""
+    return [host for host, _ in _builds(session)]
 
 
 def _left_in_nova(config: Path, session: str) -> dict[str, list[str]]:
@@ -82,6 +91,8 @@ def _left_in_nova(config: Path, session: str) -> dict[str, list[str]]:
         "queues": [q["name"] for q in CloudClients(load_cloud("nova-test", config))
                    .management.queues(VHOST) if prefix in q["name"]],
         "sessions": [s.id for s in SessionStore().all()],
+        "servers": [f"{cell}:{host}" for cell in ("cell1", "cell0")
+                    for host, deleted in _builds(session, cell) if not deleted],
     }
 
 
@@ -115,3 +126,31 @@ def test_a_real_nova_compute_shard_takes_the_jobs_builds(nova_config: Path,
     assert len(placed) == 2 and all(h.startswith(f"scale-{session}-") for h in placed), placed
     assert ET.parse(out / "junit.xml").getroot().get("failures") == "0"
     _nothing_left(nova_config, session)
+
+
+def test_ctrl_c_while_builds_are_in_flight_leaves_nothing(nova_config: Path,
+                                                           tmp_path: Path) -> None:
+    scenario = tmp_path / "long.yaml"
+    scenario.write_text(yaml.safe_dump({**HOLLOW, "name": "it-nova-long", "ramp": [3],
+                                        "duration": 600}))
+    job = subprocess.Popen(
+        [sys.executable, "-m", "harness", "--cloud-config", str(nova_config), "scale", "run",
+         str(scenario), "--cloud", "nova-test", "-o", str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
+    try:
+        session, deadline = None, time.monotonic() + 180
+        while time.monotonic() < deadline and job.poll() is None:
+            session = next((s.id for s in SessionStore().all() if s.kind == "scale"), session)
+            if session and _builds(session):
+                break
+            time.sleep(0.5)
+        job.send_signal(signal.SIGINT)
+        out, err = job.communicate(timeout=240)
+    finally:
+        if job.poll() is None:
+            job.kill()
+            job.communicate()
+    assert session is not None and job.returncode == 1, err[-3000:]
+    assert "interrupted: the ramp did not run to its end" in out, err[-3000:]
+    _nothing_left(nova_config, session)
+    assert _hosts_of_builds(session), "no build was in flight when the job was interrupted"
