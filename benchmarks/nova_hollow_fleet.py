@@ -36,8 +36,9 @@ from typing import Any
 from harness.config import Cloud, load_cloud
 from harness.dev.services.rabbitmq import local_management
 from harness.nova.flavors import private_flavor
-from harness.nova.fleet import LISTING_TIMEOUT, hollow_fleet, services_up
+from harness.nova.fleet import hollow_fleet, services_up
 from harness.nova.layout import CLOUD_NAME
+from harness.nova.removal import LISTING_TIMEOUT
 from harness.nova.rest import compute_client, placement_client
 from harness.nova.traffic import nova_traffic
 from harness.tables import format_table

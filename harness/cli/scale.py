@@ -11,6 +11,7 @@ import click
 
 from harness.cli.output import emit_json, json_option
 from harness.config import load_cloud
+from harness.errors import ConfigError
 from harness.exitcodes import ExitCode
 from harness.scale.kubernetes import KubernetesTarget
 from harness.scale.scenario import load_scenario
@@ -59,10 +60,12 @@ def run(ctx: click.Context, scenario_file: Path, cloud_name: str, output_dir: Pa
         as_json: bool) -> None:
     """Run SCENARIO_FILE's ramp against the cloud's control plane; exit 1 on a missed SLA.
 
-    Brings the shards up as `shard up` does, drives the traffic through the running `sandbox
-    up` (started for the job when none runs), samples the conductor, database and broker,
-    judges the SLAs per ramp step, and tears everything down, on Ctrl-C too.
+    Brings the shards up as `shard up` does, drives the traffic through the cloud's control
+    plane (the running `sandbox up`, started for the job when none runs; or real nova's
+    nova-api, its builds landing on the job's hosts only), samples the conductor, database and
+    broker, judges the SLAs per ramp step, and tears everything down, on Ctrl-C too.
     """
+    from harness.scale.planes import plane_for
     from harness.scale.report import ScaleReport, write_reports
     from harness.scale.report.text import render_text
     from harness.scale.run import ScaleRun
@@ -70,6 +73,10 @@ def run(ctx: click.Context, scenario_file: Path, cloud_name: str, output_dir: Pa
     scenario = load_scenario(scenario_file)
     cloud_config = ctx.obj.get("cloud_config") if ctx.obj else None
     cloud = load_cloud(cloud_name, cloud_config)
+    refused = plane_for(cloud).refusal(scenario)
+    if refused is not None:
+        raise ConfigError(f"{scenario_file}: field {refused[0]}: {refused[1]} (cloud "
+                          f"{cloud_name!r})")
     job = ScaleRun(scenario, cloud, cloud_config)
     stop = threading.Event()
     live = sys.stderr.isatty()
@@ -136,6 +143,9 @@ def render(ctx: click.Context, scenario_file: Path, kubernetes: bool, cloud_name
 
     del kubernetes  # required: the only format until Ansible's lands
     scenario = load_scenario(scenario_file)
+    if scenario.shards.kind == "nova":
+        raise ConfigError(f"{scenario_file}: field shards.kind: nova shards run through `scale "
+                          "run`; Kubernetes renders hollow shards only (hollow or image:NAME)")
     cloud = load_cloud(cloud_name, ctx.obj.get("cloud_config") if ctx.obj else None)
     target = KubernetesTarget(namespace, image, vault_role, vault_auth_path)
     objects = render_kubernetes(scenario, cloud, service_endpoints(cloud), target)

@@ -75,6 +75,15 @@ def _handle(container: Any, uid: int | None) -> ShardHandle:
                        "", uid, labels.get(STATE_LABEL, ""), labels.get(LAUNCHED_BY_LABEL, ""))
 
 
+def _unstartable(spec: LaunchSpec, error: Any) -> str:
+    """Why the engine would not start a shard's container, for people: an image whose
+    entrypoint does not run the shard (say, the base image given as a hollow image) is named."""
+    why = str(getattr(error, "explanation", None) or error)
+    why = why.split("exec: ", 1)[-1].removesuffix(": unknown")
+    return (f"image {spec.image!r} cannot start shard {spec.shard}: {why}; a hollow shard's "
+            "image runs `harness hollow run` as its entrypoint (see `harness image build`)")
+
+
 class DockerLauncher(Launcher):
     """Runs a shard as a container on the host's network (never a bridge)."""
 
@@ -85,11 +94,16 @@ class DockerLauncher(Launcher):
         credentials directory read-only and only /tmp and the records directory writable."""
         if not spec.image:
             raise UsageError("the docker launcher needs an image (--image)")
+        import docker.errors
+
         client = engine_client()
         with identity.claimed_for(spec.credentials_dir, spec.writable_dir) as shard_id:
             container = self._create(client, spec, shard_id)
             try:
-                container.start()
+                try:
+                    container.start()
+                except docker.errors.APIError as error:
+                    raise UsageError(_unstartable(spec, error)) from None
                 container.reload()
                 pid = int(container.attrs["State"]["Pid"])
                 if spec.allowed_endpoints is not None and pid:

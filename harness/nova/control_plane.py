@@ -10,11 +10,10 @@ from harness.dev.state import DevState
 from harness.errors import InfrastructureError
 from harness.nova.control_conf import write_control_conf
 from harness.nova.databases import ensure_databases, sync_schemas
-from harness.nova.layout import BROKER_USER, VHOST, ControlSecrets, endpoint
+from harness.nova.layout import BROKER_USER, FLAVOR, VHOST, ControlSecrets, endpoint
 from harness.nova.rest import compute_client
 from harness.nova.venv import NOVA_VERSION, ensure_venv, nova_facts
 
-FLAVOR = {"id": "harness-tiny", "name": "harness.tiny", "ram": 64, "vcpus": 1, "disk": 0}
 Progress = Any  # a callable taking one line
 
 

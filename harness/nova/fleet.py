@@ -5,7 +5,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Collection, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,17 +14,17 @@ from harness.config.schema import Cloud
 from harness.errors import InfrastructureError
 from harness.hollow.compute import DEFAULT_RPC_VERSION
 from harness.hollow.shard_set import shard_hosts
-from harness.nova.rest import RestClient, compute_client, compute_services, hypervisors
-from harness.nova.shard import COMPUTE_BINARY, remove_compute_records
+from harness.nova.removal import remove_fleet
+from harness.nova.rest import (
+    RestClient,
+    compute_services,
+    hypervisors,
+)
+from harness.nova.shard import COMPUTE_BINARY
 from harness.shards.readiness import vhost_of
 from harness.system.process import terminate
 
-# nova-api serves a few requests at a time: more callers only queue.
-PARALLEL_REQUESTS = 4
 LIST_POLL_SECONDS = 2.0
-# nova-api's hypervisor list asks the database for every listed node's service and cell: for
-# hundreds of hosts on a loaded machine, minutes.
-LISTING_TIMEOUT = 600.0
 
 
 def services_up(api: RestClient, placement: RestClient, hosts: Collection[str]) -> int:
@@ -56,15 +55,6 @@ def fleet_listed(api: RestClient, placement: RestClient,
                  hosts: Collection[str]) -> dict[str, int]:
     """How many of these hosts each list holds."""
     return {name: count(api, placement, hosts) for name, count in LISTS.items()}
-
-
-def remove_fleet(cloud: Cloud, hosts: Collection[str]) -> None:
-    """Remove every host's records from nova and placement, a few hosts at a time, from one
-    reading of the service list (each costs nova-api every host's service)."""
-    api = compute_client(str(cloud.endpoints["compute"]), LISTING_TIMEOUT)
-    listed = compute_services(api)
-    with ThreadPoolExecutor(PARALLEL_REQUESTS) as pool:
-        list(pool.map(lambda host: remove_compute_records(cloud, host, listed=listed), hosts))
 
 
 @dataclass

@@ -16,6 +16,8 @@ DB_USER = "nova_local"
 # nova-manage names cell0's database after the cell's: "<cell1's>_cell0".
 DATABASES = {"api": "nova_local_api", "cell1": "nova_local", "cell0": "nova_local_cell0",
              "placement": "nova_local_placement"}
+# The flavor traffic boots with (`dev up --nova` creates it).
+FLAVOR = {"id": "harness-tiny", "name": "harness.tiny", "ram": 64, "vcpus": 1, "disk": 0}
 PORTS = {"compute": 18774, "placement": 18778, "image": 19293, "network": 19697}
 # nova-api without keystone: the paste pipeline trusts these headers (loopback only).
 API_HEADERS = {"X-Auth-Token": "harness", "X-User-Id": "harness", "X-Project-Id": "harness",

@@ -1,10 +1,12 @@
 """Traffic through real nova-api: servers built, rebooted, stopped, started and deleted over
 REST, their states read back from the API, timed by the sandbox's traffic generator."""
 
+import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
-from harness.nova.control_plane import FLAVOR
+from harness.nova.layout import FLAVOR
 from harness.nova.rest import RestClient, compute_client, compute_services
 from harness.sandbox.board import Predicate, Row, WaitTimeout
 from harness.sandbox.image_service import DEFAULT_IMAGES, image_id
@@ -18,18 +20,22 @@ class NovaRestLifecycles:
     """The lifecycle API and the state board in one: nova-api is both. `hosts` keeps the host
     each server was seen on, so that callers can tell where the scheduler placed builds."""
 
-    def __init__(self, api: RestClient, flavor: str = TINY) -> None:
+    def __init__(self, api: RestClient, flavor: str = TINY, zone: str | None = None) -> None:
         self.api = api
         self.flavor = flavor
+        self.zone = zone
         self.hosts: dict[str, str] = {}
+        self._closed = threading.Event()
 
     def create(self, ctxt: dict[str, Any], image_id: str) -> str:
-        """POST /servers: a server of the flavor (tiny by default) without networks, so neutron
-        is only asked for ports."""
-        body = {"server": {"name": f"harness-{int(time.time() * 1000) % 10**8}",
-                           "flavorRef": self.flavor, "imageRef": image_id,
-                           "networks": "none"}}
-        return str(self.api.request("POST", "/servers", body)[1]["server"]["id"])
+        """POST /servers: a server of the flavor (tiny by default), in the availability zone
+        when one is set, without networks, so neutron is only asked for ports."""
+        if self._closed.is_set():
+            raise WaitTimeout("no build once the traffic is closed")
+        server = {"name": f"harness-{int(time.time() * 1000) % 10**8}",
+                  "flavorRef": self.flavor, "imageRef": image_id, "networks": "none",
+                  **({"availability_zone": self.zone} if self.zone else {})}
+        return str(self.api.request("POST", "/servers", {"server": server})[1]["server"]["id"])
 
     def _action(self, uuid: str, body: dict[str, Any]) -> Any:
         return self.api.request("POST", f"/servers/{uuid}/action", body)[1]
@@ -70,19 +76,25 @@ class NovaRestLifecycles:
                 "fault": (server.get("fault") or {}).get("message")}
 
     def wait_for(self, uuid: str, predicate: Predicate, timeout: float) -> Row:
-        """Poll the server until predicate holds; WaitTimeout with its last state."""
+        """Poll the server until predicate holds; WaitTimeout with its last state (at once
+        when the traffic is closed)."""
         deadline = time.monotonic() + timeout
         while True:
             row = self.row(uuid)
             if predicate(row):
                 return row
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or self._closed.is_set():
                 raise WaitTimeout(f"server {uuid}: still vm_state={row['vm_state']!r} "
                                   f"task_state={row['task_state']!r} after {timeout:g}s")
-            time.sleep(POLL_SECONDS)
+            self._closed.wait(POLL_SECONDS)
 
     def forget(self, uuid: str) -> None:
         """Nothing kept per server."""
+
+    def close(self) -> None:
+        """End every wait and refuse new builds: lifecycles in flight go on to their delete,
+        whose request is still sent."""
+        self._closed.set()
 
 
 def compute_hosts_up(api: RestClient) -> list[str]:
@@ -102,11 +114,13 @@ def wait_for_compute_hosts(api: RestClient, timeout: float) -> list[str]:
     return hosts
 
 
-def nova_traffic(compute_endpoint: str, steps: tuple[str, ...], timeout: float,
-                 flavor: str = TINY) -> tuple[NovaRestLifecycles, TrafficGenerator]:
-    """A traffic generator driving real nova-api at this endpoint with servers of the flavor,
-    and the lifecycles it drives; one request may take as long as an operation."""
-    lifecycles = NovaRestLifecycles(compute_client(compute_endpoint, timeout), flavor)
+def nova_traffic(compute_endpoint: str, steps: Sequence[str], timeout: float,
+                 flavor: str = TINY,
+                 zone: str | None = None) -> tuple[NovaRestLifecycles, TrafficGenerator]:
+    """A traffic generator driving real nova-api at this endpoint with servers of the flavor
+    (in the availability zone when given), and the lifecycles it drives; one request may take
+    as long as an operation."""
+    lifecycles = NovaRestLifecycles(compute_client(compute_endpoint, timeout), flavor, zone)
     first_image = image_id(next(iter(DEFAULT_IMAGES)))
     return lifecycles, TrafficGenerator(lifecycles, lifecycles, first_image, steps=steps,
                                         timeout=timeout)

@@ -75,3 +75,34 @@ class CpuMeter:
         if not seen:
             return None
         return round(100 * used / elapsed, 1) if elapsed > 0 else 0.0
+
+
+def _socket_inodes(ports: set[int]) -> set[str]:
+    """The inodes of this machine's TCP sockets bound to one of these local ports."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) in ports:
+                found.add(fields[9])
+    return found
+
+
+def socket_owners(ports: set[int]) -> list[int]:
+    """The processes holding a TCP socket on one of these local ports (the client end of a
+    broker connection, as the broker names its peer), from /proc."""
+    inodes = {f"socket:[{inode}]" for inode in _socket_inodes(ports)}
+    owners = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if any(os.readlink(fd) in inodes for fd in (entry / "fd").iterdir()):
+                owners.append(int(entry.name))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return sorted(owners)

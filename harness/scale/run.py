@@ -7,16 +7,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from harness.cloud.clients import CloudClients
 from harness.config.schema import Cloud
 from harness.errors import InfrastructureError
 from harness.periodic import Periodic
-from harness.sandbox.cloud import SandboxCloud
-from harness.scale.control_plane import ensure_control_plane
-from harness.scale.cpu import CpuMeter, database_server_pids, process_tree
-from harness.scale.database_probe import DatabaseProbe
+from harness.scale.cpu import CpuMeter
+from harness.scale.planes import Plane, plane_for
 from harness.scale.results import StepResult
 from harness.scale.sampler import Broker, Sample, Sampler
 from harness.scale.scenario import Scenario
@@ -24,10 +21,8 @@ from harness.scale.shard_groups import bring_up
 from harness.sessions import Session, SessionStore
 from harness.sessions.model import new_session_id
 from harness.sessions.teardown import teardown
-from harness.shards.readiness import vhost_of
 
 log = logging.getLogger(__name__)
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 Progress = Callable[["ScaleRun"], None]
 
 
@@ -42,14 +37,6 @@ class RunResult:
     samples: list[Sample] = field(default_factory=list)
     interrupted: bool = False
     started: float = 0.0  # epoch seconds of the run's first sample (time 0 of its plots)
-
-
-def _database_meter(sandbox: SandboxCloud) -> CpuMeter:
-    """The database server's CPU when it runs on this machine (none to measure otherwise)."""
-    url = urlsplit(sandbox.database_url)
-    backend = sandbox.store.engine.dialect.name
-    local = url.hostname in LOCAL_HOSTS
-    return CpuMeter(database_server_pids(backend) if local else list)
 
 
 class ScaleRun:
@@ -78,25 +65,21 @@ class ScaleRun:
     def run(self, stop: threading.Event, progress: Progress | None = None) -> RunResult:
         """Every ramp step in turn, then teardown; a set `stop` (Ctrl-C) ends it early."""
         self.store.save(self.session)
-        sandbox: SandboxCloud | None = None
+        plane = plane_for(self.cloud)(self.cloud, self.cloud_config, self.store, self.session,
+                                      self.scenario, self.prefix)
         sampler: Sampler | None = None
         ticker = Periodic("scale-progress", 1.0, lambda: progress(self) if progress else None)
         try:
             ticker.start()
-            sandbox, conductor_pid = ensure_control_plane(self.cloud, self.cloud_config,
-                                                          self.store, self.session,
-                                                          self.scenario.control_plane)
+            plane.attach()
             sampler = Sampler(
-                CpuMeter(lambda: process_tree(conductor_pid) if conductor_pid else []),
-                _database_meter(sandbox),
-                DatabaseProbe(sandbox.store.engine, self.prefix,
-                              self.scenario.shards.report_interval),
-                Broker(CloudClients(self.cloud).management, vhost_of(self.cloud)),
+                CpuMeter(plane.conductor_pids), plane.database_meter(), plane.database_probe(),
+                Broker(CloudClients(self.cloud).management, plane.vhost),
                 lambda: (self.step.index if self.step else -1, self.hosts_up))
             self.result.started = time.time()
             sampler.start()
             self._sampler = sampler
-            self._ramp(sandbox, sampler, stop)
+            self._ramp(plane, sampler, stop)
         except KeyboardInterrupt:
             self.result.interrupted = True
         finally:
@@ -104,50 +87,49 @@ class ScaleRun:
             if sampler is not None:
                 sampler.stop()
                 self.result.samples = sampler.samples
-            if sandbox is not None:
-                sandbox.board.close()  # lifecycles in flight end now, not at their timeout
-                sandbox.stop()
+            plane.detach()
             self._teardown()
             ticker.stop()
         self.result.interrupted = self.result.interrupted or stop.is_set()
         return self.result
 
-    def _ramp(self, sandbox: SandboxCloud, sampler: Sampler, stop: threading.Event) -> None:
+    def _ramp(self, plane: Plane, sampler: Sampler, stop: threading.Event) -> None:
         for index, count in enumerate(self.scenario.ramp):
             if stop.is_set():
                 return
             self.phase = f"starting shards ({self.hosts_up} -> {count})"
-            bring_up(self.scenario, self.cloud.name, self.cloud_config,
-                     f"{self.prefix}{index}", count - self.hosts_up, self.store,
-                     self._shard_sessions)
-            self._wait_for_hosts(sandbox, count, stop)
+            bring_up(self.scenario, self.cloud, self.cloud_config, f"{self.prefix}{index}",
+                     count - self.hosts_up, self.store, self._shard_sessions,
+                     plane.hollow_args())
+            plane.hosts_ready(self._wait_for_hosts(plane, count, stop))
             self.hosts_up = count
             begin = time.monotonic() - sampler.begin
             self.step = StepResult(index, count, round(begin, 2), 0.0)
             self.phase = "driving traffic"
-            self._drive(sandbox, self.step, stop)
+            self._drive(plane, self.step, stop)
             self.step.end = round(time.monotonic() - sampler.begin, 2)
             self.step.samples = [s for s in sampler.samples if s.step == index]
             self.result.steps.append(self.step)
 
-    def _wait_for_hosts(self, sandbox: SandboxCloud, count: int, stop: threading.Event) -> None:
-        """Until `count` of this run's hosts report to the scheduler as up."""
+    def _wait_for_hosts(self, plane: Plane, count: int, stop: threading.Event) -> list[str]:
+        """Until `count` of this run's hosts report to the control plane as up; those hosts."""
         deadline = time.monotonic() + self.scenario.shards.ready_timeout
+        up: list[str] = []
         while not stop.is_set():
-            sandbox.scheduler.refresh()
-            up = [h for h in sandbox.scheduler.live_hosts() if h.startswith(self.prefix)]
+            up = plane.hosts_up()
             if len(up) >= count:
-                return
+                return up
             if time.monotonic() > deadline:
                 raise InfrastructureError(
                     f"only {len(up)} of {count} hosts reported in to the conductor within "
                     f"{self.scenario.shards.ready_timeout:g}s (shards.ready_timeout)")
             time.sleep(0.5)
+        return up
 
-    def _drive(self, sandbox: SandboxCloud, step: StepResult, stop: threading.Event) -> None:
+    def _drive(self, plane: Plane, step: StepResult, stop: threading.Event) -> None:
         """The scenario's runner for the step's duration (iterations in flight then finish)."""
         traffic = self.scenario.traffic
-        generator = sandbox.traffic(traffic.steps, traffic.timeout)
+        generator = plane.traffic(traffic.steps, traffic.timeout)
         generator.book = step.book
         runner = traffic.runner
         if runner.type == "constant":

@@ -3,9 +3,9 @@
 import re
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from harness.config.loader import load_model
 from harness.config.schema import Strict
@@ -13,15 +13,20 @@ from harness.hollow.shard_set import MAX_SHARDS_PER_PROCESS
 from harness.sandbox.traffic import DEFAULT_STEPS, check_steps
 
 PERCENTILE_KEY = re.compile(r"^p(\d{1,2}(\.\d+)?)$")
-KNOWN_KINDS = "hollow, nova (not available yet) or image:NAME"
+KNOWN_KINDS = "hollow, nova or image:NAME"
+NOVA_REPORT_INTERVAL = 10.0  # nova's own [DEFAULT] report_interval, which its shards keep
 
 
 def _check_kind(value: str) -> str:
-    if value == "nova":
-        raise ValueError("real nova shards are not available yet; use hollow or image:NAME")
-    if value != "hollow" and not (value.startswith("image:") and len(value) > 6):
+    if value not in ("hollow", "nova") and not (value.startswith("image:") and len(value) > 6):
         raise ValueError(f"unknown shard kind {value!r}; use {KNOWN_KINDS}")
     return value
+
+
+def _kind(info: ValidationInfo) -> str | None:
+    """The kind validated before the field at hand (None when it was refused)."""
+    kind = info.data.get("kind")
+    return kind if isinstance(kind, str) else None
 
 
 def _check_lifecycle(value: list[str]) -> list[str]:
@@ -48,11 +53,45 @@ class Shards(Strict):
     """What runs as compute hosts, and how many a process (or container) carries."""
 
     kind: Annotated[str, AfterValidator(_check_kind)] = "hollow"
+    nova: str | None = Field(None, min_length=1)  # kind nova: a checkout or venv (default: dev)
     per_process: int = Field(50, ge=1, le=MAX_SHARDS_PER_PROCESS)
     report_interval: float = Field(10.0, gt=0)
     resource_interval: float = Field(60.0, gt=0)
     ready_timeout: float = Field(120.0, gt=0)
     start_rate: float | None = Field(None, gt=0)  # shards started a second (None: all at once)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_nova_host_a_process(cls, data: Any) -> Any:
+        """Kind nova carries one host a process unless the file says otherwise (refused)."""
+        if isinstance(data, dict) and data.get("kind") == "nova" and "per_process" not in data:
+            return {**data, "per_process": 1}
+        return data
+
+    @field_validator("nova")
+    @classmethod
+    def _nova_for_kind_nova(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and _kind(info) not in ("nova", None):
+            raise ValueError("names the nova build of kind nova shards; this kind is "
+                             f"{_kind(info)}")
+        return value
+
+    @field_validator("per_process")
+    @classmethod
+    def _per_process_of_kind(cls, value: int, info: ValidationInfo) -> int:
+        if value > 1 and _kind(info) == "nova":
+            raise ValueError(f"real nova-compute serves one host a process; got {value} "
+                             "(leave per_process out, or set 1, for kind nova)")
+        return value
+
+    @field_validator("report_interval")
+    @classmethod
+    def _nova_reports_its_own(cls, value: float, info: ValidationInfo) -> float:
+        if value != NOVA_REPORT_INTERVAL and _kind(info) == "nova":
+            raise ValueError(f"real nova-compute reports every {NOVA_REPORT_INTERVAL:g} s "
+                             f"(nova's report_interval); got {value:g} (leave it out for kind "
+                             "nova)")
+        return value
 
     @property
     def image(self) -> str | None:

@@ -6,6 +6,9 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from harness.config.schema import Cloud
+from harness.hollow.compute import DEFAULT_RPC_VERSION
+from harness.nova.shard import DEV_NOVA
 from harness.scale.scenario import Scenario
 from harness.sessions import Session, SessionStore
 from harness.shards.request import ShardUp
@@ -37,21 +40,28 @@ def paced_groups(prefix: str, count: int, per_process: int) -> list[Group]:
             for index in range(group.processes)]
 
 
-def bring_up(scenario: Scenario, cloud_name: str, cloud_config: str | None, prefix: str,
-             count: int, store: SessionStore, sessions: list[Session]) -> None:
+def bring_up(scenario: Scenario, cloud: Cloud, cloud_config: str | None, prefix: str,
+             count: int, store: SessionStore, sessions: list[Session],
+             more_args: tuple[str, ...] = ()) -> None:
     """Start `count` more shards, adding each group's shard session to `sessions` (the
     caller tears them down, also after a group failed); at `shards.start_rate` shards a
-    second when the scenario sets one (a process starts once its shards' turn has come)."""
+    second when the scenario sets one (a process starts once its shards' turn has come).
+    Hollow shards serve the cloud's compute RPC cap and take `more_args` too; kind nova runs
+    real nova-compute, a host a process."""
     shards = scenario.shards
     hollow_args = ("--report-interval", f"{shards.report_interval:g}",
-                   "--resource-interval", f"{shards.resource_interval:g}")
+                   "--resource-interval", f"{shards.resource_interval:g}",
+                   "--rpc-version", cloud.rpc_version_caps.get("compute", DEFAULT_RPC_VERSION),
+                   *more_args)
+    nova = (shards.nova or DEV_NOVA) if shards.kind == "nova" else None
 
     def start(group: Group) -> Session:
-        return shard_up(ShardUp(cloud_name, group.prefix, cloud_config, count=group.processes,
+        return shard_up(ShardUp(cloud.name, group.prefix, cloud_config, count=group.processes,
                                 launcher="docker" if shards.image else "process",
                                 image=shards.image, force=True,
                                 ready_timeout=shards.ready_timeout,
-                                per_process=group.per_process, hollow_args=hollow_args), store)
+                                per_process=group.per_process, hollow_args=hollow_args,
+                                nova=nova), store)
 
     if shards.start_rate is None:
         for group in groups_for(prefix, count, shards.per_process):

@@ -99,7 +99,46 @@ def _drop_db_user(resource: Resource, clients: CloudClients) -> None:
     drop_user(resource.data["name"])
 
 
+def _remove_nova_hosts(resource: Resource, clients: CloudClients) -> None:
+    """Every compute host's records in nova and placement named from a scale job's prefix."""
+    from harness.nova.removal import remove_hosts_named
+
+    remove_hosts_named(clients.cloud, resource.data["prefix"])
+
+
+def _delete_nova_flavor(resource: Resource, clients: CloudClients) -> None:
+    """A flavor of the session's own."""
+    from harness.nova.flavors import delete_flavor
+    from harness.nova.rest import compute_client
+
+    delete_flavor(compute_client(clients.cloud.endpoints["compute"]), resource.data["id"])
+
+
+def _delete_resource_class(resource: Resource, clients: CloudClients) -> None:
+    """A custom resource class of the session's own."""
+    from harness.nova.flavors import delete_resource_class
+    from harness.nova.rest import placement_client
+
+    delete_resource_class(placement_client(clients.cloud.endpoints["placement"]),
+                          resource.data["name"])
+
+
+def _delete_nova_zone(resource: Resource, clients: CloudClients) -> None:
+    """An availability zone (host aggregate) of the session's own, found by its name."""
+    from harness.nova.flavors import delete_zone, zone_id
+    from harness.nova.rest import compute_client
+
+    api = compute_client(clients.cloud.endpoints["compute"])
+    aggregate = zone_id(api, resource.data["name"])
+    if aggregate is not None:
+        delete_zone(api, aggregate)
+
+
 NOVA_COMPUTE = "nova_compute"  # {host}: a real nova-compute's records in nova and placement
+NOVA_HOSTS = "nova_hosts"  # {prefix}: every compute host so named, in nova and placement
+NOVA_FLAVOR = "nova_flavor"  # {id}
+RESOURCE_CLASS = "resource_class"  # {name}: a custom class in placement
+NOVA_ZONE = "nova_zone"  # {name}: a host aggregate that is an availability zone
 NOVA_PROCESS = "nova_process"  # {name, pidfile}: a real nova shadow side's conductor, placement
 CLEANERS: dict[str, Cleaner] = {
     "shard": _stop_shard,
@@ -115,6 +154,10 @@ CLEANERS: dict[str, Cleaner] = {
     "process": _stop_process,
     NOVA_COMPUTE: _remove_nova_compute,
     NOVA_PROCESS: _stop_nova_process,
+    NOVA_HOSTS: _remove_nova_hosts,
+    NOVA_FLAVOR: _delete_nova_flavor,
+    RESOURCE_CLASS: _delete_resource_class,
+    NOVA_ZONE: _delete_nova_zone,
     "database": _drop_database,
     "db_user": _drop_db_user,
 }

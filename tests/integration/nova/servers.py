@@ -3,8 +3,7 @@
 import time
 import uuid
 
-from harness.nova.control_plane import FLAVOR
-from harness.nova.layout import endpoint
+from harness.nova.layout import FLAVOR, endpoint
 from harness.nova.rest import compute_client
 from harness.sandbox.image_service import image_id
 

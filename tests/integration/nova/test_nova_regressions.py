@@ -17,8 +17,7 @@ import pytest
 
 from harness.dev.services.rabbitmq import local_amqp_url
 from harness.nova.compute_conf import node_uuid
-from harness.nova.control_plane import FLAVOR
-from harness.nova.layout import VHOST, endpoint
+from harness.nova.layout import FLAVOR, VHOST, endpoint
 from harness.nova.patched import CLEAN, patched_nova, regressions
 from harness.nova.rest import compute_client
 from harness.shadow.compare import compare

@@ -1,6 +1,7 @@
 """Acceptance: `harness scale run` ramps hollow shards 10 -> 50 on real RabbitMQ and MariaDB,
 judges its SLAs, writes every report and leaves nothing behind; a missed SLA exits 1 with a
-JUnit failure."""
+JUnit failure; shards of kind image:NAME run as containers of the image, and an image that
+cannot run them exits 2 naming it."""
 
 import json
 import signal
@@ -8,11 +9,14 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from harness.bus.management import ManagementClient
+from harness.launchers.docker import SESSION_LABEL
 from harness.sessions import SessionStore
 from tests.background import interruptible
 from tests.integration.shards.harness_cli import cloud_of, harness
@@ -78,6 +82,56 @@ def test_a_ramp_runs_judges_reports_and_tears_down(
     assert len(samples) > 10 and samples[0].startswith("t,step,hosts,conductor_cpu")
     assert (out / "report.html").read_text().count("<svg") == 4
     assert _left_behind(rabbit_admin, rabbit_vhost) == []
+
+
+def test_a_ramp_of_image_shards_runs_in_containers(
+        tmp_path: Path, shard_cloud: Path, rabbit_vhost: str, rabbit_admin: ManagementClient,
+        hollow_image: str, docker: Any) -> None:
+    body = {"name": "it-image", "shards": {"kind": f"image:{hollow_image}", "per_process": 2,
+                                           "report_interval": 2},
+            "ramp": [2, 4], "duration": 4,
+            "traffic": {"runner": {"type": "constant", "times": 3, "concurrency": 3},
+                        "steps": ["build", "delete"], "timeout": 30},
+            "sla": {"failure_rate": {"max": 0}}}
+    seen: list[str] = []
+    with ThreadPoolExecutor(1) as pool:  # the containers, read while the job runs
+        watching = pool.submit(_watch_containers, docker, seen)
+        done, out = _scale_run(tmp_path, shard_cloud, body)
+        seen.append("")  # the job is over: stop watching
+        watching.result()
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert [(s["hosts"], s["iterations"]) for s in report["steps"]] == [(2, 3), (4, 3)]
+    assert {image for image in seen if image} == {hollow_image}
+    assert docker.containers.list(all=True, filters={"ancestor": hollow_image}) == []
+    assert _left_behind(rabbit_admin, rabbit_vhost) == []
+
+
+def test_an_image_that_is_no_hollow_shard_exits_2_naming_it(
+        tmp_path: Path, shard_cloud: Path, rabbit_vhost: str, rabbit_admin: ManagementClient,
+        base_image: str, docker: Any) -> None:
+    body = {"name": "it-base", "shards": {"kind": f"image:{base_image}", "per_process": 1},
+            "ramp": [1], "duration": 2,
+            "traffic": {"runner": {"type": "constant", "times": 1}, "steps": ["build", "delete"]}}
+    done, _ = _scale_run(tmp_path, shard_cloud, body)
+    assert done.returncode == 2, done.stderr
+    assert (f"image '{base_image}' cannot start shard scale-" in done.stderr
+            and "runs `harness hollow run` as its entrypoint" in done.stderr), done.stderr
+    assert "Traceback" not in done.stderr
+    assert docker.containers.list(all=True, filters={"ancestor": base_image,
+                                                     "label": SESSION_LABEL}) == []
+    assert _left_behind(rabbit_admin, rabbit_vhost) == []
+
+
+def _watch_containers(docker: Any, seen: list[str]) -> None:
+    """Add the image of each running container of this test's shard sessions, until an empty
+    string is seen."""
+    while "" not in seen:
+        for session in SessionStore().all():
+            if session.kind == "shard":
+                found = docker.containers.list(filters={"label": f"{SESSION_LABEL}={session.id}"})
+                seen += [container.attrs["Config"]["Image"] for container in found]
+        time.sleep(0.5)
 
 
 def test_a_missed_sla_exits_1_with_a_junit_failure(
