@@ -16,11 +16,13 @@ TINY = str(FLAVOR["id"])
 
 class NovaRestLifecycles:
     """The lifecycle API and the state board in one: nova-api is both. `hosts` keeps the host
-    each server was seen on, so that callers can tell where the scheduler placed builds."""
+    each server was seen on, so that callers can tell where the scheduler placed builds; with
+    `host`, every build goes to that host (an administrator may name it)."""
 
-    def __init__(self, api: RestClient, flavor: str = TINY) -> None:
+    def __init__(self, api: RestClient, flavor: str = TINY, host: str | None = None) -> None:
         self.api = api
         self.flavor = flavor
+        self.host = host
         self.hosts: dict[str, str] = {}
 
     def create(self, ctxt: dict[str, Any], image_id: str) -> str:
@@ -29,6 +31,8 @@ class NovaRestLifecycles:
         body = {"server": {"name": f"harness-{int(time.time() * 1000) % 10**8}",
                            "flavorRef": self.flavor, "imageRef": image_id,
                            "networks": "none"}}
+        if self.host:
+            body["server"]["availability_zone"] = f"nova:{self.host}"
         return str(self.api.request("POST", "/servers", body)[1]["server"]["id"])
 
     def _action(self, uuid: str, body: dict[str, Any]) -> Any:
@@ -103,10 +107,12 @@ def wait_for_compute_hosts(api: RestClient, timeout: float) -> list[str]:
 
 
 def nova_traffic(compute_endpoint: str, steps: tuple[str, ...], timeout: float,
-                 flavor: str = TINY) -> tuple[NovaRestLifecycles, TrafficGenerator]:
-    """A traffic generator driving real nova-api at this endpoint with servers of the flavor,
-    and the lifecycles it drives; one request may take as long as an operation."""
-    lifecycles = NovaRestLifecycles(compute_client(compute_endpoint, timeout), flavor)
+                 flavor: str = TINY,
+                 host: str | None = None) -> tuple[NovaRestLifecycles, TrafficGenerator]:
+    """A traffic generator driving real nova-api at this endpoint with servers of the flavor
+    (on `host` if given), and the lifecycles it drives; one request may take as long as an
+    operation."""
+    lifecycles = NovaRestLifecycles(compute_client(compute_endpoint, timeout), flavor, host)
     first_image = image_id(next(iter(DEFAULT_IMAGES)))
     return lifecycles, TrafficGenerator(lifecycles, lifecycles, first_image, steps=steps,
                                         timeout=timeout)
