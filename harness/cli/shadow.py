@@ -2,40 +2,35 @@
 
 import json
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import click
 
-from harness.atomic import write_json
 from harness.cli.output import emit_json, json_option
 from harness.cloud.clients import CloudClients
 from harness.config import load_cloud
-from harness.errors import InfrastructureError, UsageError
+from harness.errors import UsageError
 from harness.exitcodes import ExitCode
 from harness.foreground import stop_on_signals
 from harness.paths import private_dir
 from harness.procinfo import start_time
-from harness.scheduling import give_cpus_back
 from harness.sessions import SessionStore
-from harness.sessions.model import new_session_id, shard_handles
+from harness.sessions.model import shard_handles
 from harness.sessions.teardown import teardown
 from harness.shadow.compare import IgnoreRules
 from harness.shadow.compare.comparison import Thresholds
+from harness.shadow.driver_process import REQUEST_FILE, start_driver, stop_driver
 from harness.shadow.preflight import check_host
 from harness.shadow.publish import publish
 from harness.shadow.records import read_counters
 from harness.shadow.report import RENDERERS
-from harness.shadow.session import ShadowDriver, ShadowRequest, new_session, records_dir
+from harness.shadow.session import ShadowDriver, ShadowRequest, records_dir
 from harness.shadow.sources import ShardSource
 from harness.shards.readiness import vhost_of
-from harness.system.process import spawn, terminate
 from harness.tables import format_table
 
-REQUEST_FILE = "request.json"
-START_TIMEOUT = 120.0
 IDLE_WARNING_AFTER = 60.0  # seconds a running session may mirror nothing before status warns
 
 
@@ -106,16 +101,9 @@ def start(ctx: click.Context, cloud_name: str, production_host: str, candidate: 
     request = ShadowRequest(cloud_name, production_host, candidate, control, sample,
                             _duration(duration), responders, ctx.obj["cloud_config"], firehose,
                             yield_cpu, shed)
-    session_id = new_session_id()
-    store = SessionStore()
-    session = new_session(request, session_id)
-    store.save(session)
+    session_id = start_driver(request)
     root = records_dir(session_id)
-    write_json(root / REQUEST_FILE, session.info["request"])
-    driver = spawn([sys.executable, "-m", "harness", "shadow", "run", session_id],
-                   root / "driver.log")
-    _wait_running(store, session_id, driver, root)
-    handles = shard_handles(store.get(session_id))
+    handles = shard_handles(SessionStore().get(session_id))
     if as_json:
         emit_json({"session": session_id, "records": str(root),
                    "shards": [h.to_dict() for h in handles]})
@@ -124,23 +112,6 @@ def start(ctx: click.Context, cloud_name: str, production_host: str, candidate: 
                f"`harness shadow status {session_id}`, `harness shadow stop {session_id}`")
     for handle in handles:
         click.echo(f"  {handle.shard} ({handle.launcher}) runs as {handle.runs_as()}")
-
-
-def _wait_running(store: SessionStore, session_id: str, driver: int, root: Path) -> None:
-    """Wait until the driver reports the session running; its failure is the command's."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        states = [s.state for s in store.all() if s.id == session_id]
-        if states and states[0] == "running":
-            return
-        if start_time(driver) is None:
-            lines = (root / "driver.log").read_text().strip().splitlines() or ["no output"]
-            errors = [line for line in lines if line.startswith("harness: error:")]
-            raise InfrastructureError(
-                f"the shadow session did not start: {(errors or lines)[-1]}")
-        time.sleep(0.2)
-    raise InfrastructureError(f"the shadow session did not start in {START_TIMEOUT:.0f}s; "
-                              f"see {root / 'driver.log'}")
 
 
 @command.command(hidden=True)
@@ -200,18 +171,10 @@ def idle_warning(row: dict[str, Any], age: float) -> str | None:
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for teardown.")
 def stop(session_id: str, timeout: float) -> None:
     """Stop a session: shadows, mirror, vhosts and credentials go; the records stay."""
-    store = SessionStore()
-    session = store.get(session_id)
-    if session.owner_alive():
-        if session.info["request"].get("yield_cpu"):
-            # idle-scheduled, the driver may not run at all while production is busy, not even
-            # to stop
-            give_cpus_back(session.owner_pid, os.getpriority(os.PRIO_PROCESS, 0))
-        if terminate(session.owner_pid, grace=timeout):
-            click.echo(f"the session's driver did not stop in {timeout:g}s and was killed; "
-                       f"its last counters may be missing", err=True)
-    if any(s.id == session.id for s in store.all()):  # the driver died before tearing down
-        teardown(store.get(session.id), store)
+    session = SessionStore().get(session_id)
+    if stop_driver(session.id, timeout):
+        click.echo(f"the session's driver did not stop in {timeout:g}s and was killed; "
+                   f"its last counters may be missing", err=True)
     click.echo(f"shadow session {session.id} stopped; `harness shadow report {session.id}`")
 
 

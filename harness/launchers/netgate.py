@@ -11,8 +11,10 @@ FILE) and is the forwarder itself.
 
 Nothing else answers: a TCP connection to any other port of the namespace is refused by its
 kernel, and any address off loopback is unreachable. The forwarder watches the namespace's
-loopback for the resets that refuse a connection and records each (the first RECORD_LIMIT) as
-a `violation` effect in the `--record` file, root's, out of the shard's reach. It exits when
+loopback for the resets that refuse a connection, and reads the handshake of each relayed
+connection that speaks AMQP 0-9-1 for the broker's refusal of its login or vhost; it records
+each refusal (the first RECORD_LIMIT) as a `violation` effect in the `--record` file, root's,
+out of the shard's reach. It exits when
 the shard does (it watches a pidfd: an unprivileged parent's death signal would not reach a
 root child) and ignores the SIGTERM a stop sends the shard's process group, so that a shard
 shutting down still reaches its broker.
@@ -20,6 +22,7 @@ shutting down still reaches its broker.
 Standard library only, started with -I -S: it runs on every shadow shard's start.
 """
 
+import contextlib
 import ctypes
 import fcntl
 import os
@@ -30,6 +33,7 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 CLONE_NEWNET = 0x40000000
@@ -56,6 +60,13 @@ RESETS_ONLY = [
     (LD_B, 0, 0, ETH_HEADER + IPV6_HEADER + 13), (JSET, ACCEPT, DROP, RST),  # 12-13 flags
     (RET, 0, 0, 0x40000), (RET, 0, 0, 0),  # 14 accept, 15 drop
 ]
+
+# AMQP 0-9-1: what a client sends first; frames (type, channel, size, payload, end byte) and
+# the connection methods of the handshake (class 10).
+AMQP_HEADER = b"AMQP\x00\x00\x09\x01"
+FRAME_HEADER, METHOD_FRAME = 7, 1
+START_OK, OPEN, OPEN_OK, CLOSE = (10, 11), (10, 40), (10, 41), (10, 50)
+BROKER_REFUSAL = "refused by the broker"
 
 Endpoint = tuple[str, int]  # address, port
 
@@ -136,31 +147,165 @@ def refused(frame: bytes) -> Endpoint | None:
 
 
 class Gate:
-    """What the forwarder records: each connection the namespace refused, up to a limit."""
+    """What the forwarder records, up to a limit: each connection the namespace refused, and
+    each broker login or vhost the broker refused."""
 
     def __init__(self, marks: dict[str, str], record: IO[bytes],
                  listening: set[Endpoint]) -> None:
         self.marks, self.record, self.listening, self.seq = marks, record, listening, 0
+        self.lock = threading.Lock()
 
     def note_refusal(self, watcher: socket.socket) -> None:
         """Wait for the next reset on the watcher; record it if it refused a connection."""
         frame, (_, _, kind, _, _) = watcher.recvfrom(BUFFER)
         endpoint = refused(frame) if kind == PACKET_HOST else None
-        if endpoint is not None and endpoint not in self.listening and self.seq < RECORD_LIMIT:
+        if endpoint is not None and endpoint not in self.listening:
             target = f"[{endpoint[0]}]:{endpoint[1]}" if ":" in endpoint[0] else \
                 f"{endpoint[0]}:{endpoint[1]}"
-            self.seq += 1
-            self._write({**self.marks, "real": False, "seq": self.seq, "ts": time.time(),
-                         "request_id": None, "caused_by": None, "kind": "violation",
-                         "target": target, "method": "refused by the network namespace",
-                         "version": None, "payload": {"protocol": "tcp"}})
-            print(f"netgate: refused a connection to {target}", flush=True)
+            self.note(target, "refused by the network namespace", {"protocol": "tcp"})
 
-    def _write(self, effect: dict[str, Any]) -> None:
+    def note(self, target: str, method: str, payload: dict[str, Any]) -> None:
+        """Record one refusal as a `violation` effect (and say it on the gate's output)."""
         import json  # in the forwarder only: what the shard's start waits for stays small
 
-        self.record.write(json.dumps(effect).encode() + b"\n")
-        self.record.flush()
+        with self.lock:
+            if self.seq >= RECORD_LIMIT:
+                return
+            self.seq += 1
+            effect = {**self.marks, "real": False, "seq": self.seq, "ts": time.time(),
+                      "request_id": None, "caused_by": None, "kind": "violation",
+                      "target": target, "method": method, "version": None, "payload": payload}
+            self.record.write(json.dumps(effect).encode() + b"\n")
+            self.record.flush()
+        print(f"netgate: {method}: {target}", flush=True)
+
+
+def _frames(data: bytes) -> tuple[list[tuple[tuple[int, int], bytes]], bytes]:
+    """The AMQP method frames complete at the start of `data` (class and method ids, arguments),
+    and the bytes after the last complete frame."""
+    found = []
+    while len(data) >= FRAME_HEADER:
+        kind, _channel, size = struct.unpack("!BHI", data[:FRAME_HEADER])
+        if len(data) < FRAME_HEADER + size + 1:
+            break
+        payload, data = data[FRAME_HEADER:FRAME_HEADER + size], data[FRAME_HEADER + size + 1:]
+        if kind == METHOD_FRAME and size >= 4:
+            found.append((struct.unpack("!HH", payload[:4]), payload[4:]))
+    return found, data
+
+
+def _shortstr(data: bytes, at: int) -> tuple[str, int]:
+    size = data[at]
+    return data[at + 1:at + 1 + size].decode("utf-8", "replace"), at + 1 + size
+
+
+def _longstr(data: bytes, at: int) -> tuple[bytes, int]:
+    size = struct.unpack("!I", data[at:at + 4])[0]
+    return data[at + 4:at + 4 + size], at + 4 + size
+
+
+def login_user(args: bytes) -> str:
+    """The user a Connection.Start-Ok logs in as, by PLAIN or AMQPLAIN ("?" for another
+    mechanism or a malformed frame); its password is never read out."""
+    try:
+        _properties, at = _longstr(args, 0)
+        mechanism, at = _shortstr(args, at)
+        response, _ = _longstr(args, at)
+        if mechanism == "PLAIN":
+            return response.split(b"\0")[1].decode("utf-8", "replace")
+        at = 0
+        while mechanism == "AMQPLAIN" and at < len(response):
+            name, at = _shortstr(response, at)
+            if response[at:at + 1] != b"S":
+                break
+            value, at = _longstr(response, at + 1)
+            if name == "LOGIN":
+                return value.decode("utf-8", "replace")
+    except (IndexError, struct.error):
+        pass
+    return "?"
+
+
+def _peek_header(client: socket.socket) -> bytes:
+    """The client's first bytes, left unread: as many as the AMQP header has once they begin
+    as it does (sent a byte at a time, they would otherwise pass unwatched)."""
+    head = client.recv(len(AMQP_HEADER), socket.MSG_PEEK)
+    if head and len(head) < len(AMQP_HEADER) and AMQP_HEADER.startswith(head):
+        head = client.recv(len(AMQP_HEADER), socket.MSG_PEEK | socket.MSG_WAITALL)
+    return head
+
+
+class Handshake:
+    """One relayed connection: if its client opens with the AMQP 0-9-1 header, the user it logs
+    in as and the vhost it opens are read from its handshake, and a broker's refusal of either
+    (Connection.Close, or the connection dropped after a login) is recorded; the bytes go on
+    unchanged, and after the handshake (or at once, for any other protocol) are spliced."""
+
+    def __init__(self, gate: Gate, endpoint: str) -> None:
+        self.gate, self.endpoint = gate, endpoint
+        self.amqp = threading.Event()
+        self.user: str | None = None
+        self.vhost: str | None = None
+
+    def asks(self, client: socket.socket, upstream: socket.socket) -> None:
+        """Client to server: watched up to Connection.Open when it speaks AMQP."""
+        with contextlib.suppress(OSError):
+            if _peek_header(client) == AMQP_HEADER:
+                self.amqp.set()  # before the broker can answer: it answers the header only
+                upstream.sendall(client.recv(len(AMQP_HEADER)))
+                self._watch(client, upstream, self._asked)
+        _splice(client, upstream)
+
+    def answers(self, upstream: socket.socket, client: socket.socket) -> None:
+        """Server to client: watched up to Connection.Open-Ok or Close when the client spoke
+        AMQP (known by the server's first byte: a broker speaks only when spoken to)."""
+        select.select([upstream], [], [])
+        if self.amqp.is_set() and not self._watch(upstream, client, self._answered) \
+                and self.user is not None:
+            self.gate.note(self.target, BROKER_REFUSAL, {"protocol": "amqp", "code": None,
+                                                         "reason": "connection closed"})
+        _splice(upstream, client)
+
+    @property
+    def target(self) -> str:
+        """What the client tried, as a URL without its password."""
+        return f"amqp://{self.user or '?'}@{self.endpoint}/{self.vhost or ''}"
+
+    def _asked(self, method: tuple[int, int], args: bytes) -> bool:
+        if method == START_OK:
+            self.user = login_user(args)
+        elif method == OPEN:
+            self.vhost = _shortstr(args, 0)[0] if args else ""
+        return method == OPEN
+
+    def _answered(self, method: tuple[int, int], args: bytes) -> bool:
+        if method == CLOSE:
+            try:
+                code, reason = struct.unpack("!H", args[:2])[0], _shortstr(args, 2)[0]
+            except (IndexError, struct.error):
+                code, reason = None, "malformed Connection.Close"
+            self.gate.note(self.target, BROKER_REFUSAL, {"protocol": "amqp", "code": code,
+                                                         "reason": reason})
+        return method in (OPEN_OK, CLOSE)
+
+    @staticmethod
+    def _watch(source: socket.socket, sink: socket.socket,
+               note: Callable[[tuple[int, int], bytes], bool]) -> bool:
+        """Pass bytes on, each frame noted before it is passed, until `note` says the handshake
+        is over (True) or the source ends or fails (False)."""
+        buffered = b""
+        try:
+            while chunk := source.recv(BUFFER):
+                frames, buffered = _frames(buffered + chunk)
+                over = False
+                for method, args in frames:
+                    over = note(method, args) or over
+                sink.sendall(chunk)
+                if over:
+                    return True
+        except OSError:
+            pass
+        return False
 
 
 def _splice(source: socket.socket, sink: socket.socket) -> None:
@@ -184,8 +329,9 @@ def _splice(source: socket.socket, sink: socket.socket) -> None:
         os.close(write_end)
 
 
-def _relay(client: socket.socket, address: str, port: int) -> None:
-    """One connection: to the real endpoint, both directions spliced, then closed."""
+def _relay(gate: Gate, client: socket.socket, address: str, port: int) -> None:
+    """One connection: to the real endpoint, both directions spliced (an AMQP handshake
+    watched first), then closed."""
     with client:
         try:
             upstream = socket.create_connection((address, port))
@@ -194,16 +340,17 @@ def _relay(client: socket.socket, address: str, port: int) -> None:
         with upstream:
             for sock in (client, upstream):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            back = threading.Thread(target=_splice, args=(upstream, client), daemon=True)
+            shake = Handshake(gate, f"{address}:{port}")
+            back = threading.Thread(target=shake.answers, args=(upstream, client), daemon=True)
             back.start()
-            _splice(client, upstream)
+            shake.asks(client, upstream)
             back.join()
 
 
-def _accept(listener: socket.socket, address: str, port: int) -> None:
+def _accept(gate: Gate, listener: socket.socket, address: str, port: int) -> None:
     while True:
         client, _ = listener.accept()
-        threading.Thread(target=_relay, args=(client, address, port), daemon=True).start()
+        threading.Thread(target=_relay, args=(gate, client, address, port), daemon=True).start()
 
 
 def _watch(gate: Gate, watcher: socket.socket) -> None:
@@ -218,7 +365,7 @@ def _forward(gate: Gate, shard: int, host_namespace: int,
         signal.signal(sig, signal.SIG_IGN)
     _libc("setns", host_namespace, CLONE_NEWNET)
     for listener, (address, port) in listeners.items():
-        threading.Thread(target=_accept, args=(listener, address, port), daemon=True).start()
+        threading.Thread(target=_accept, args=(gate, listener, address, port), daemon=True).start()
     threading.Thread(target=_watch, args=(gate, watcher), daemon=True).start()
     select.select([shard], [], [])  # a pidfd turns readable when its process exits
 

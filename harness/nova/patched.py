@@ -32,6 +32,11 @@ class Expected:
     effect: str
     path: str = ""
 
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """As a report's mismatch names it: category, effect, path."""
+        return self.category, self.effect, self.path
+
 
 @dataclass(frozen=True)
 class Regression:
@@ -103,13 +108,20 @@ def _link_or_copy(source: str, target: str) -> None:
 
 
 def patched_nova(name: str) -> Path:
-    """A nova checkout (a directory holding `nova/`) with regression `name` applied, or the
-    unpatched copy for `clean`; made once per patch text and reused, readable by any uid."""
+    """A nova checkout (a directory holding `nova/`) with the shipped regression `name` applied,
+    or the unpatched copy for `clean`."""
     known = regressions()
     if name != CLEAN and name not in known:
         raise UsageError(f"no nova regression {name!r}: choose {CLEAN} or one of "
                          f"{', '.join(known)}")
-    diff = known[name].diff if name != CLEAN else ""
+    return nova_with(known.get(name))
+
+
+def nova_with(regression: Regression | None) -> Path:
+    """A nova checkout with this regression applied (a shipped one, or any patch file read by
+    read_regression), the unpatched copy for None; made once per patch text and reused,
+    readable by any uid."""
+    name, diff = (regression.name, regression.diff) if regression else (CLEAN, "")
     digest = hashlib.sha256(f"{NOVA_VERSION}\n{diff}".encode()).hexdigest()[:12]
     root = venv_dir().parent / "patched"
     target = root / f"{name}-{digest}"
@@ -118,7 +130,7 @@ def patched_nova(name: str) -> Path:
     root.mkdir(mode=0o755, parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
     try:
-        _build(dev_nova_package(), building, known.get(name))
+        _build(dev_nova_package(), building, regression)
         building.chmod(0o755)
         with contextlib.suppress(OSError):  # another process made it first
             building.rename(target)

@@ -18,7 +18,9 @@ TINY = str(FLAVOR["id"])
 
 class NovaRestLifecycles:
     """The lifecycle API and the state board in one: nova-api is both. `hosts` keeps the host
-    each server was seen on, so that callers can tell where the scheduler placed builds."""
+    each server was seen on, so that callers can tell where the scheduler placed builds; with
+    `zone`, every build asks for that availability zone (`nova:HOST` names one host, which an
+    administrator may do)."""
 
     def __init__(self, api: RestClient, flavor: str = TINY, zone: str | None = None) -> None:
         self.api = api

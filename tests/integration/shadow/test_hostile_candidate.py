@@ -30,6 +30,7 @@ from harness.hollow.shard_set import ShardSet
 from harness.images import build_from_directory
 from harness.launchers import get_launcher
 from harness.launchers.identity import FIRST_UID
+from harness.launchers.netgate import BROKER_REFUSAL
 from harness.nova.layout import PORTS as NOVA_PORTS
 from harness.sandbox.cloud import SandboxCloud
 from harness.shadow.session import records_dir
@@ -175,6 +176,11 @@ def test_hostile_candidate_is_refused_everything(
     refused = {v["target"] for v in report["violations"] if v["method"] == NETWORK_REFUSAL}
     tried = {f"127.0.0.1:{port}" for port in (3306, 5432, 8200, 15672, *ports.values())}
     assert tried <= refused, tried - refused
+    # and every broker login and vhost the broker refused it, whoever it logged in as
+    broker = {v["target"] for v in report["violations"] if v["method"] == BROKER_REFUSAL}
+    assert "amqp://guest@127.0.0.1:5672/" in broker, broker
+    assert [t for t in broker if t.endswith(f"/{rabbit_vhost}")
+            and not t.startswith("amqp://guest@")], broker
     assert traffic.book.failures == {}
     assert shards.counters().get("handled", 0) - handled_before >= 15
     with sandbox.store.engine.connect() as conn:
