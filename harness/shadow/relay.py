@@ -13,6 +13,7 @@ from typing import Any, TypeAlias
 import amqp
 import kombu
 
+from credentials.redaction import MASK
 from harness.bus import envelope, topology
 from harness.bus.exceptions import MalformedMessage
 from harness.bus.transport import BROKER_ERRORS, bind_at_once, cancel_at_once, connect, drain_until
@@ -48,15 +49,22 @@ class Trigger:
     args: str = ""  # its arguments in short, for the report
 
 
+# Argument names that carry secrets, as oslo_utils.strutils masks them.
+SECRET_ARGUMENT_WORDS = ("pass", "secret", "token", "private_key", "encrypted_key")
+
+
 def in_short(args: Any, width: int = 40) -> str:
-    """Arguments as `name=value` in short: an object by its class, a long value cut."""
+    """Arguments as `name=value` in short: an object by its class, a long value cut, a secret
+    (a guest's admin_password, a token) masked, since triggers are kept and reported."""
     if not isinstance(args, dict):
         return ""
     shown = []
     for name, value in args.items():
         if value is None or value == [] or value == {}:
             continue
-        if isinstance(value, dict) and "nova_object.name" in value:
+        if any(word in name.lower() for word in SECRET_ARGUMENT_WORDS):
+            text = MASK
+        elif isinstance(value, dict) and "nova_object.name" in value:
             text = f"<{value['nova_object.name']}>"
         elif isinstance(value, dict | list):
             text = f"<{type(value).__name__} of {len(value)}>"
