@@ -33,6 +33,7 @@ from harness.nova.control_conf import (
     placement_sections,
 )
 from harness.nova.layout import DATABASES
+from harness.nova.side_ids import separate_ids
 from harness.nova.venv import venv_dir
 from harness.nova.wsgi import gunicorn_env
 from harness.procinfo import start_time
@@ -109,8 +110,9 @@ class NovaSide:
 
 
 def clone_databases(side: NovaSide, track: Track) -> str:
-    """Clone production's cell and placement databases for the side and create its own user
-    for them; return that user's password (it goes into the side's 0600 configs only)."""
+    """Clone production's cell and placement databases for the side, its own rows' ids apart
+    from production's, and create its own user for them; return that user's password (it goes
+    into the side's 0600 configs only)."""
     engine = MariaDB(root_server())
     for which in CLONED:
         track("database", name=side.database(which))
@@ -119,6 +121,8 @@ def clone_databases(side: NovaSide, track: Track) -> str:
     track("db_user", name=side.prefix)
     conn = _root()
     with conn, conn.cursor() as cur:
+        for which in CLONED:
+            separate_ids(cur, DATABASES[which], side.database(which))
         for host in DB_HOSTS:
             cur.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s",
                         (side.prefix, host, password))

@@ -283,8 +283,11 @@ def test_dev_nova_candidate_shadows_a_real_compute_and_touches_nothing_real(
         report = json.loads(harness(nova_config, "shadow", "report", session, "--format",
                                     "json", check=False).stdout)
         assert report["observable"]["rpc_call"] and report["observable"]["rpc_cast"]
-        # The same nova as production needs nothing off its side's own network.
+        # The same nova as production does the same: nothing unexplained, and it needs nothing
+        # off its side's own network.
+        assert report["mismatches"] == [] and report["drift"] == [], report["mismatches"]
         assert not report["violations"], report["violations"]
+        assert report["unexplained"] is False
 
         # gc after the driver is killed removes the same things stop does.
         started = harness(nova_config, "shadow", "start", "--cloud", "nova-test", "--of", host,
