@@ -32,7 +32,7 @@ from harness.nova.control_conf import (
     control_sections,
     placement_sections,
 )
-from harness.nova.layout import DATABASES
+from harness.nova.layout import DATABASES, PLACEMENT_ACCESS_LOG
 from harness.nova.side_ids import separate_ids
 from harness.nova.venv import venv_dir
 from harness.nova.wsgi import gunicorn_env
@@ -45,7 +45,6 @@ from harness.system.process import spawn
 CLONED = ("cell1", "placement")
 DB_HOSTS = ("127.0.0.1", "localhost")
 PLACEMENT_APP = "placement.wsgi.api:application"
-ACCESS_LOG = "placement-access.log"
 STOP_GRACE = 15.0
 Track = Callable[..., None]  # track(kind, **data): the session's ledger
 
@@ -106,7 +105,7 @@ class NovaSide:
     @property
     def access_log(self) -> Path:
         """One line per placement request the side's shards made."""
-        return self.directory / ACCESS_LOG
+        return self.directory / PLACEMENT_ACCESS_LOG
 
 
 def clone_databases(side: NovaSide, track: Track) -> str:
