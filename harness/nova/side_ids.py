@@ -11,6 +11,8 @@ halfway between production's and the column's limit instead.
 import re
 from typing import Any
 
+from harness.nova.identifiers import quoted
+
 # Largest signed value per integer type (an unsigned one holds twice as much, plus one).
 SIGNED_MAX = {"tinyint": 2**7 - 1, "smallint": 2**15 - 1, "mediumint": 2**23 - 1,
               "int": 2**31 - 1, "bigint": 2**63 - 1}
@@ -31,10 +33,6 @@ def side_start(production_next: int, column_type: str) -> int:
     return production_next + (column_max(column_type) - production_next) // 2
 
 
-def _quote(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
 def separate_ids(cur: Any, production: str, clone: str) -> int:
     """Start every auto-increment counter of `clone` in the upper half of what production's
     counter leaves; how many tables were moved."""
@@ -45,6 +43,6 @@ def separate_ids(cur: Any, production: str, clone: str) -> int:
     moved = 0
     for table, production_next, column_type in cur.fetchall():
         start = side_start(int(production_next or 1), str(column_type))
-        cur.execute(f"ALTER TABLE {_quote(clone)}.{_quote(table)} AUTO_INCREMENT = {start:d}")
+        cur.execute(f"ALTER TABLE {quoted(clone)}.{quoted(table)} AUTO_INCREMENT = {start:d}")
         moved += 1
     return moved

@@ -11,15 +11,13 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from harness.nova.identifiers import quoted
+
 DATA = "nova_object.data"
 # Columns no compute sets, or that name the row: left as copied.
 KEPT = frozenset({"id", "uuid", "deleted", "created_at"})
 METADATA = {"system_metadata": "instance_system_metadata", "metadata": "instance_metadata"}
 ISO_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}(?:\.\d+)?)(?:Z|[+-]00:?00)?$")
-
-
-def _quote(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 def _data(value: Any) -> dict[str, Any] | None:
@@ -53,8 +51,8 @@ def block_device_mappings(args: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def _update(cur: Any, table: str, key: str, value: Any, values: dict[str, Any]) -> None:
     if values:
-        assignments = ", ".join(f"{_quote(column)} = %s" for column in values)
-        cur.execute(f"UPDATE {table} SET {assignments} WHERE {_quote(key)} = %s",
+        assignments = ", ".join(f"{quoted(column)} = %s" for column in values)
+        cur.execute(f"UPDATE {table} SET {assignments} WHERE {quoted(key)} = %s",
                     (*values.values(), value))
 
 
@@ -65,15 +63,15 @@ def rewind(cur: Any, clone: str, columns: Mapping[str, list[str]],
     instance = _data(args.get("instance"))
     if instance is None or not instance.get("uuid"):
         return False
-    uuid, database = str(instance["uuid"]), _quote(clone)
+    uuid, database = str(instance["uuid"]), quoted(clone)
     _update(cur, f"{database}.instances", "uuid", uuid,
             column_values(instance, columns["instances"]))
     for field, table in METADATA.items():
         pairs = instance.get(field)
         if not isinstance(pairs, dict):
             continue  # not loaded in the message: the compute reads it from the clone
-        cur.execute(f"DELETE FROM {database}.{_quote(table)} WHERE instance_uuid = %s", (uuid,))
-        cur.executemany(f"INSERT INTO {database}.{_quote(table)} (created_at, instance_uuid, "
+        cur.execute(f"DELETE FROM {database}.{quoted(table)} WHERE instance_uuid = %s", (uuid,))
+        cur.executemany(f"INSERT INTO {database}.{quoted(table)} (created_at, instance_uuid, "
                         "`key`, value, deleted) VALUES (UTC_TIMESTAMP(), %s, %s, %s, 0)",
                         [(uuid, key, value) for key, value in pairs.items()])
     for mapping in block_device_mappings(args):

@@ -15,16 +15,13 @@ from typing import Any
 
 import pymysql
 
+from harness.nova.identifiers import quoted
 from harness.nova.layout import DATABASES
 from harness.nova.side import NovaSide
 from harness.nova.side_rewind import rewind
 
 log = logging.getLogger(__name__)
 PER_REQUEST = ("instance_actions",)  # rows nova-api adds for each operation on an instance
-
-
-def _quote(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 class RowCopier:
@@ -76,15 +73,15 @@ class RowCopier:
             self._conn = None
 
     def _copy(self, conn: Any, side: NovaSide, uuid: str, args: dict[str, Any]) -> None:
-        cell, clone = _quote(DATABASES["cell1"]), _quote(side.database("cell1"))
+        cell, clone = quoted(DATABASES["cell1"]), quoted(side.database("cell1"))
         with conn.cursor() as cur:
             cur.execute(f"SELECT 1 FROM {clone}.instances WHERE uuid = %s", (uuid,))
             known = cur.fetchone() is not None
             for table, column in self._tables:
                 if known and table not in PER_REQUEST:
                     continue
-                cur.execute(f"INSERT IGNORE INTO {clone}.{_quote(table)} SELECT * FROM "
-                            f"{cell}.{_quote(table)} WHERE {_quote(column)} = %s", (uuid,))
+                cur.execute(f"INSERT IGNORE INTO {clone}.{quoted(table)} SELECT * FROM "
+                            f"{cell}.{quoted(table)} WHERE {quoted(column)} = %s", (uuid,))
             if not known:
                 rewind(cur, side.database("cell1"), self._columns, args)
                 self._copy_allocations(cur, side, uuid)
@@ -92,7 +89,7 @@ class RowCopier:
     @staticmethod
     def _copy_allocations(cur: Any, side: NovaSide, uuid: str) -> None:
         """The consumer (with its project and user) and its allocations."""
-        src, dst = _quote(DATABASES["placement"]), _quote(side.database("placement"))
+        src, dst = quoted(DATABASES["placement"]), quoted(side.database("placement"))
         consumer = f"(SELECT {{0}} FROM {src}.consumers WHERE uuid = %s)"
         for table, key in (("projects", "project_id"), ("users", "user_id")):
             cur.execute(f"INSERT IGNORE INTO {dst}.{table} SELECT * FROM {src}.{table} "

@@ -1,38 +1,25 @@
 """A side's clone takes ids for its own rows apart from production's, so a production row copied
 later by id (as harness.nova.side_rows copies a new instance's) is never lost to one of them."""
 
-import uuid
-from collections.abc import Iterator
-from typing import Any
-
-import pymysql
 import pytest
 
 from ddl_check.engines.mariadb import MariaDB
 from harness.nova.side import root_server
 from harness.nova.side_ids import column_max, separate_ids
+from tests.integration.shadow.conftest import root_cursor
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def production() -> Iterator[str]:
-    """A scratch database shaped like nova's system metadata, one row in it; dropped after."""
-    engine, name = MariaDB(root_server()), f"sideids_{uuid.uuid4().hex[:8]}"
-    engine.create(name)
-    try:
-        with _cursor() as cur:
-            cur.execute(f"CREATE TABLE `{name}`.meta (id INT AUTO_INCREMENT PRIMARY KEY, "
-                        "instance_uuid VARCHAR(36), `key` VARCHAR(40))")
-            cur.execute(f"INSERT INTO `{name}`.meta (instance_uuid, `key`) VALUES ('a', 'k')")
-        yield name
-    finally:
-        engine.drop(name)
-        engine.drop(f"{name}_clone")
-
-
-def _cursor() -> Any:
-    return pymysql.connect(host="127.0.0.1", user="root", autocommit=True).cursor()
+def production(scratch_database: str) -> str:
+    """A scratch database shaped like nova's system metadata, one row in it."""
+    with root_cursor() as cur:
+        cur.execute(f"CREATE TABLE `{scratch_database}`.meta (id INT AUTO_INCREMENT PRIMARY "
+                    "KEY, instance_uuid VARCHAR(36), `key` VARCHAR(40))")
+        cur.execute(f"INSERT INTO `{scratch_database}`.meta (instance_uuid, `key`) "
+                    "VALUES ('a', 'k')")
+    return scratch_database
 
 
 def _copy_after_both_inserted(production: str, separate: bool) -> set[tuple[str, str]]:
@@ -40,7 +27,7 @@ def _copy_after_both_inserted(production: str, separate: bool) -> set[tuple[str,
     production's rows of instance 'b' into the clone as the row copier does."""
     clone = f"{production}_clone"
     MariaDB(root_server()).clone(production, clone)
-    with _cursor() as cur:
+    with root_cursor() as cur:
         if separate:
             assert separate_ids(cur, production, clone) == 1
         cur.execute(f"INSERT INTO `{clone}`.meta (instance_uuid, `key`) VALUES ('a', 'side')")
@@ -54,7 +41,7 @@ def _copy_after_both_inserted(production: str, separate: bool) -> set[tuple[str,
 def test_a_production_row_copied_later_is_kept_beside_the_sides_own(production: str) -> None:
     assert _copy_after_both_inserted(production, separate=True) == {
         ("a", "k"), ("a", "side"), ("b", "k")}
-    with _cursor() as cur:
+    with root_cursor() as cur:
         cur.execute(f"SELECT MIN(id) FROM `{production}_clone`.meta WHERE `key` = 'side'")
         assert cur.fetchone()[0] > column_max("int") // 2
 

@@ -1,16 +1,10 @@
 """A copied instance that production's compute had already saved is set back to the message's
 view of it in a side's clone: its row, its metadata, its block device mappings."""
 
-import uuid
-from collections.abc import Iterator
-from typing import Any
-
-import pymysql
 import pytest
 
-from ddl_check.engines.mariadb import MariaDB
-from harness.nova.side import root_server
 from harness.nova.side_rewind import rewind
+from tests.integration.shadow.conftest import root_cursor
 
 pytestmark = pytest.mark.integration
 META = ("(created_at DATETIME, id INT AUTO_INCREMENT PRIMARY KEY, instance_uuid VARCHAR(36), "
@@ -25,28 +19,20 @@ TABLES = {
 INSTANCE = "6b49a6d4-d749-42f7-83ca-41e312d98198"
 
 
-def _cursor() -> Any:
-    return pymysql.connect(host="127.0.0.1", user="root", autocommit=True).cursor()
-
-
 @pytest.fixture
-def clone() -> Iterator[str]:
+def clone(scratch_database: str) -> str:
     """A scratch database holding the instance as production's compute left it mid-build."""
-    engine, name = MariaDB(root_server()), f"rewind_{uuid.uuid4().hex[:8]}"
-    engine.create(name)
-    try:
-        with _cursor() as cur:
-            for table, columns in TABLES.items():
-                cur.execute(f"CREATE TABLE `{name}`.{table} {columns}")
-            cur.execute(f"INSERT INTO `{name}`.instances VALUES (128, %s, '2026-12-06 12:16:30', "
-                        "'2026-12-06 12:16:33', 'active', NULL, 'cmp-a', 0, 0)", (INSTANCE,))
-            cur.executemany(f"INSERT INTO `{name}`.instance_system_metadata (instance_uuid, "
-                            "`key`, value, deleted) VALUES (%s, %s, %s, 0)",
-                            [(INSTANCE, "image_size", "0"), (INSTANCE, "boot_roles", "admin")])
-            cur.execute(f"INSERT INTO `{name}`.block_device_mapping VALUES (3, 'm1', '/dev/vda')")
-        yield name
-    finally:
-        engine.drop(name)
+    name = scratch_database
+    with root_cursor() as cur:
+        for table, columns in TABLES.items():
+            cur.execute(f"CREATE TABLE `{name}`.{table} {columns}")
+        cur.execute(f"INSERT INTO `{name}`.instances VALUES (128, %s, '2026-12-06 12:16:30', "
+                    "'2026-12-06 12:16:33', 'active', NULL, 'cmp-a', 0, 0)", (INSTANCE,))
+        cur.executemany(f"INSERT INTO `{name}`.instance_system_metadata (instance_uuid, "
+                        "`key`, value, deleted) VALUES (%s, %s, %s, 0)",
+                        [(INSTANCE, "image_size", "0"), (INSTANCE, "boot_roles", "admin")])
+        cur.execute(f"INSERT INTO `{name}`.block_device_mapping VALUES (3, 'm1', '/dev/vda')")
+    return name
 
 
 def _object(name: str, **data: object) -> dict[str, object]:
@@ -60,7 +46,7 @@ def test_the_copy_is_set_back_to_the_messages_objects(clone: str) -> None:
                                 system_metadata={"image_size": "0"}),
             "block_device_mapping": _object("BlockDeviceMappingList", objects=[
                 _object("BlockDeviceMapping", uuid="m1", id=3, device_name=None)])}
-    with _cursor() as cur:
+    with root_cursor() as cur:
         columns: dict[str, list[str]] = {}
         for table in ("instances", "block_device_mapping"):
             cur.execute(f"SHOW COLUMNS FROM `{clone}`.{table}")
