@@ -116,6 +116,10 @@ class Cloud(Strict):
     database: Database | None = None
     endpoints: dict[str, HttpUrl] = Field(default_factory=dict)
     rpc_version_caps: dict[str, RpcVersion] = Field(default_factory=dict)
+    access_logs: dict[str, str] = Field(
+        default_factory=dict,
+        description="service name to the access log it writes (harness.nova.wsgi's format), "
+                    "which a shadow session reads for the shadowed host's requests")
 
 
 class CloudsFile(Strict):

@@ -10,7 +10,14 @@ from harness.dev.state import DevState
 from harness.errors import InfrastructureError
 from harness.nova.control_conf import write_control_conf
 from harness.nova.databases import ensure_databases, sync_schemas
-from harness.nova.layout import BROKER_USER, FLAVOR, VHOST, ControlSecrets, endpoint
+from harness.nova.layout import (
+    BROKER_USER,
+    FLAVOR,
+    VHOST,
+    ControlSecrets,
+    endpoint,
+    placement_access_log,
+)
 from harness.nova.rest import compute_client
 from harness.nova.venv import NOVA_VERSION, ensure_venv, nova_facts
 
@@ -19,7 +26,8 @@ Progress = Any  # a callable taking one line
 
 def nova_local_cloud(compute_rpc: str) -> dict[str, Any]:
     """The `nova-local` entry of clouds.yaml: the local cloud's broker and Vault, its own vhost,
-    nova's endpoints, and no database (the control plane's is its own, never a shard's)."""
+    nova's endpoints, placement's access log, and no database (the control plane's is its own,
+    never a shard's)."""
     base = local_cloud()
     bus = dict(base["bus"])
     bus["url"] = bus["url"].rstrip("/") + f"/{VHOST}"
@@ -29,6 +37,7 @@ def nova_local_cloud(compute_rpc: str) -> dict[str, Any]:
         "endpoints": {name: endpoint(name) for name in ("compute", "placement", "image",
                                                         "network")},
         "rpc_version_caps": {"compute": compute_rpc, "conductor": "3.0"},
+        "access_logs": {"placement": str(placement_access_log())},
     }
 
 
@@ -74,7 +83,7 @@ def nova_up(state: DevState, say: Progress) -> dict[str, Any]:
     started = []
     for service in nova_services():
         say(f"dev up --nova: {service.name} ...")
-        if changed and service.probe().answering:
+        if (changed or service.stale()) and service.probe().answering:
             _restart(service, state)  # its config changed under it
         record = service.ensure()
         if record is not None:

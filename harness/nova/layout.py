@@ -20,6 +20,7 @@ DATABASES = {"api": "nova_local_api", "cell1": "nova_local", "cell0": "nova_loca
 FLAVOR = {"id": "harness-tiny", "name": "harness.tiny", "ram": 64, "vcpus": 1, "disk": 0}
 PORTS = {"compute": 18774, "placement": 18778, "image": 19293, "network": 19697}
 # nova-api without keystone: the paste pipeline trusts these headers (loopback only).
+PLACEMENT_ACCESS_LOG = "placement-access.log"  # a placement's, in its directory
 API_HEADERS = {"X-Auth-Token": "harness", "X-User-Id": "harness", "X-Project-Id": "harness",
                "X-Roles": "admin,member,reader"}
 
@@ -35,6 +36,11 @@ def nova_dir() -> Path:
     path = dev_dir() / "nova"
     path.mkdir(mode=0o700, exist_ok=True)
     return path
+
+
+def placement_access_log() -> Path:
+    """Where the local placement logs each request (harness.nova.wsgi's format)."""
+    return nova_dir() / PLACEMENT_ACCESS_LOG
 
 
 @dataclass(frozen=True)

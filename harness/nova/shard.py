@@ -30,7 +30,10 @@ COMPUTE_BINARY = "nova-compute"
 # teardown waits for it rather than leaving records behind.
 REMOVAL_REQUEST_TIMEOUT = 180.0
 CONTAINER_PYTHON = "3.11"  # the base image's (Debian bookworm)
-RUN_COMPUTE = "import sys; from nova.cmd.compute import main; sys.exit(main())"
+# Named as its console script names it: keystoneauth puts the program's name first in the
+# User-Agent of its placement requests, which tells a compute's from the scheduler's.
+RUN_COMPUTE = ("import sys; sys.argv[0] = 'nova-compute'; from nova.cmd.compute import main; "
+               "sys.exit(main())")
 
 
 @dataclass(frozen=True)

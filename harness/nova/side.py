@@ -32,7 +32,8 @@ from harness.nova.control_conf import (
     control_sections,
     placement_sections,
 )
-from harness.nova.layout import DATABASES
+from harness.nova.layout import DATABASES, PLACEMENT_ACCESS_LOG
+from harness.nova.side_ids import separate_ids
 from harness.nova.venv import venv_dir
 from harness.nova.wsgi import gunicorn_env
 from harness.procinfo import start_time
@@ -44,7 +45,6 @@ from harness.system.process import spawn
 CLONED = ("cell1", "placement")
 DB_HOSTS = ("127.0.0.1", "localhost")
 PLACEMENT_APP = "placement.wsgi.api:application"
-ACCESS_LOG = "placement-access.log"
 STOP_GRACE = 15.0
 Track = Callable[..., None]  # track(kind, **data): the session's ledger
 
@@ -105,12 +105,13 @@ class NovaSide:
     @property
     def access_log(self) -> Path:
         """One line per placement request the side's shards made."""
-        return self.directory / ACCESS_LOG
+        return self.directory / PLACEMENT_ACCESS_LOG
 
 
 def clone_databases(side: NovaSide, track: Track) -> str:
-    """Clone production's cell and placement databases for the side and create its own user
-    for them; return that user's password (it goes into the side's 0600 configs only)."""
+    """Clone production's cell and placement databases for the side, its own rows' ids apart
+    from production's, and create its own user for them; return that user's password (it goes
+    into the side's 0600 configs only)."""
     engine = MariaDB(root_server())
     for which in CLONED:
         track("database", name=side.database(which))
@@ -119,6 +120,8 @@ def clone_databases(side: NovaSide, track: Track) -> str:
     track("db_user", name=side.prefix)
     conn = _root()
     with conn, conn.cursor() as cur:
+        for which in CLONED:
+            separate_ids(cur, DATABASES[which], side.database(which))
         for host in DB_HOSTS:
             cur.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s",
                         (side.prefix, host, password))

@@ -4,7 +4,8 @@ and the taps that see what each side of a real nova session sends.
 
 What real nova sends that the taps see: calls and casts to the conductor (the nova object
 saves among them), notifications, and the casts to every scheduler (`scheduler_fanout`).
-A side's placement requests are in its placement's access log (`NovaSide.access_log`).
+A side's placement requests are in its placement's access log (`NovaSide.access_log`),
+production's in the one the cloud names (`access_logs.placement`).
 """
 
 import json

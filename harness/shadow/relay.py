@@ -130,10 +130,11 @@ class Relay(BackgroundLoop):
     def __init__(self, production_url: str, spec: MirrorSpec, shadow_urls: list[str],
                  sample: float = 1.0, on_trigger: Callable[[Trigger], None] | None = None,
                  yield_above: float | None = None, shed: bool = False,
-                 prepare: Callable[[str], None] | None = None) -> None:
+                 prepare: Callable[[str, dict[str, Any]], None] | None = None) -> None:
         super().__init__()
         self.spec, self.sample = spec, sample
-        self.prepare = prepare  # given each relayed message's instance uuid before the shadows
+        # given each relayed message's instance uuid and arguments before the shadows
+        self.prepare = prepare
         self.yield_above = yield_above  # hold while the host's CPUs are busier than this
         self.shed = shed  # and unbind the mirror meanwhile: the broker copies nothing then
         self.production_url, self.shadow_urls = production_url, shadow_urls
@@ -175,8 +176,8 @@ class Relay(BackgroundLoop):
             args = inner.get("args")
             if sampled(args, self.sample):
                 uuid = instance_uuid(args)
-                if self.prepare is not None and uuid:
-                    self.prepare(uuid)
+                if self.prepare is not None and uuid and isinstance(args, dict):
+                    self.prepare(uuid, args)
                 fanout = message.delivery_info.get("exchange") == f"{self.spec.topic}_fanout"
                 key = message.delivery_info.get("routing_key") or self.spec.routing_keys[0]
                 for link in links:

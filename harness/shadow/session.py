@@ -23,12 +23,13 @@ from harness.config.schema import Cloud
 from harness.creds.session import CredentialSession
 from harness.creds.targets import layout_for
 from harness.launchers import ShardHandle, get_launcher
+from harness.nova.rest import placement_client, resource_providers
 from harness.nova.side import NovaSide
 from harness.nova.side_rows import RowCopier
 from harness.paths import private_dir
 from harness.scheduling import give_cpus_back, leave_cpus_to_production
 from harness.sessions import Resource, Session, SessionStore
-from harness.shadow.access_log import AccessLogTap
+from harness.shadow.access_log import AccessLogTap, names_any
 from harness.shadow.firehose import ReplyTap, reply_tap_queue
 from harness.shadow.mirror import MirrorSpec
 from harness.shadow.nova_side import (
@@ -190,7 +191,8 @@ class ShadowDriver:
                                on_trigger=lambda t: self._on_trigger(trigger_log, t),
                                yield_above=request.yield_cpu, shed=request.shed,
                                prepare=self.copier.ensure if self.copier else None)
-            self.taps = [self._production_tap(), *self._nova_taps(vhosts)]
+            self.taps = [self._production_tap(), *self._production_placement(),
+                         *self._nova_taps(vhosts)]
             if request.firehose:
                 self.taps += self._reply_taps(trigger_log, {"production": production, **vhosts})
             for tap in self.taps:
@@ -210,6 +212,21 @@ class ShadowDriver:
         return Tap(bus_url(cloud), self.session.id, cloud.bus.control_exchange, TAPPED_KEYS,
                    root / "tap.jsonl", self.triggers.get, fanouts=FANOUT_CASTS,
                    keep=sent_by_a_compute, periodic=names_host(self.request.production_host))
+
+    def _production_placement(self) -> list[AccessLogTap]:
+        """In a real nova session, production's placement requests from its access log (when
+        the cloud names one): those the host made for a mirrored message (its request id),
+        and its periodic ones (they name its resource provider)."""
+        log_file, url = self.cloud.access_logs.get("placement"), self.cloud.endpoints.get(
+            "placement")
+        if not self.nova_sides or log_file is None or url is None:
+            return []
+        placement = placement_client(str(url).rstrip("/"))
+        providers = [p["uuid"] for p in resource_providers(placement,
+                                                           self.request.production_host)]
+        return [AccessLogTap(Path(log_file), self.session.id, "production",
+                             side_dir(self.root, "production") / "placement.jsonl",
+                             self.triggers.get, names_any(providers))]
 
     def _nova_taps(self, vhosts: dict[str, str]) -> list[EffectLog]:
         """What each real nova shadow sends, tapped in its own vhost as production's is, and

@@ -20,9 +20,10 @@ from harness.nova.layout import (
     ControlSecrets,
     endpoint,
     nova_dir,
+    placement_access_log,
 )
 from harness.nova.venv import venv_dir
-from harness.nova.wsgi import gunicorn_env
+from harness.nova.wsgi import gunicorn_env, gunicorn_settings
 from harness.procinfo import start_time
 from harness.system.process import spawn, wait_until
 
@@ -54,6 +55,10 @@ class NovaProcess(LocalService):
     def answers(self) -> tuple[bool, str]:
         """Whether the running process does its job, and a detail line."""
         raise NotImplementedError
+
+    def stale(self) -> bool:
+        """Whether it runs with settings other than those it would start with now."""
+        return False
 
     @property
     def pidfile(self) -> Path:
@@ -151,14 +156,31 @@ class WsgiService(NovaProcess):
 
     application = ""
 
+    @property
+    def settings(self) -> Path:
+        """gunicorn's settings file, written at each start."""
+        return nova_dir() / f"{self.name}.gunicorn.py"
+
+    @property
+    def access_log(self) -> Path | None:
+        """Where it logs each request, if it does."""
+        return None
+
     def argv(self, venv: Path) -> list[str]:
         """gunicorn alone."""
         return [str(venv / "bin" / "gunicorn")]
 
     def env(self) -> dict[str, str]:
         """Where gunicorn finds its settings, written now."""
-        return gunicorn_env(nova_dir() / f"{self.name}.gunicorn.py", self.application,
-                            self.address)
+        return gunicorn_env(self.settings, self.application, self.address, self.access_log)
+
+    def stale(self) -> bool:
+        """Its settings file says other than what a start would write now."""
+        try:
+            running = self.settings.read_text()
+        except FileNotFoundError:
+            return True
+        return running != gunicorn_settings(self.application, self.address, self.access_log)
 
 
 class Placement(WsgiService):
@@ -168,6 +190,11 @@ class Placement(WsgiService):
     address = listen_address("placement")
 
     application = "placement.wsgi.api:application"
+
+    @property
+    def access_log(self) -> Path:
+        """Production's placement requests, which a shadow session reads for its host's."""
+        return placement_access_log()
 
     def env(self) -> dict[str, str]:
         """Placement finds placement.conf here."""

@@ -12,7 +12,7 @@ from harness.config import load_cloud
 from harness.creds.targets import bootstrap_plan
 from harness.dev.services.nova import nova_installed, nova_services
 from harness.nova.control_plane import nova_local_cloud
-from harness.nova.layout import nova_dir
+from harness.nova.layout import PLACEMENT_ACCESS_LOG, nova_dir
 from tests.conftest import ROOT_TOKEN_FILE
 
 # Resolved at import: other fixtures point HARNESS_STATE_DIR elsewhere, which moves nova_dir().
@@ -38,6 +38,7 @@ def nova_config(tmp_path: Path, state_dir: Path, vault_layout: VaultLayout,
                 vault_root: hvac.Client, nova_cloud: None) -> Path:
     """A clouds.yaml holding the local nova cloud under a test name, Vault bootstrapped for it."""
     entry = nova_local_cloud("6.5")
+    entry["access_logs"] = {"placement": str(NOVA_DIR / PLACEMENT_ACCESS_LOG)}
     entry["vault"] = {**entry["vault"], "auth": {"method": "token",
                                                  "token_file": str(ROOT_TOKEN_FILE)},
                       "lease_ttl": 120, "max_lease_ttl": 600}

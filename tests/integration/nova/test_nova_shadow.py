@@ -27,7 +27,7 @@ from harness.nova.side import CLONED
 from harness.sessions import SessionStore
 from harness.sessions.gc import is_dead
 from harness.sessions.teardown import teardown
-from harness.shadow.records import read_effects, side_dir
+from harness.shadow.records import read_effects, read_jsonl, side_dir
 from harness.shadow.session import records_dir
 from harness.shards.readiness import consumers
 from tests.integration.nova.production import (
@@ -117,11 +117,21 @@ def test_dev_nova_candidate_shadows_a_real_compute_and_touches_nothing_real(
                 assert ("rpc_cast", "update_instance_info") in caused, (side, server, caused)
             assert all(e["real"] is (side == "production") for e in effects)
             assert any(e["caused_by"] == "periodic" for e in effects)
+            # Each side's placement requests for each build: the compute's, not the
+            # scheduler's claims that share the build's request id.
+            requests = read_jsonl(side_dir(root, side) / "placement.jsonl")
+            for server, trigger in builds.items():
+                assert any(e["caused_by"] == trigger for e in requests), (side, server)
+            assert {e["agent"] for e in requests} == {"nova-compute"}
         report = json.loads(harness(nova_config, "shadow", "report", session, "--format",
                                     "json", check=False).stdout)
         assert report["observable"]["rpc_call"] and report["observable"]["rpc_cast"]
-        # The same nova as production needs nothing off its side's own network.
+        assert report["observable"]["http"]  # production's placement requests
+        # The same nova as production does the same: nothing unexplained, and it needs nothing
+        # off its side's own network.
+        assert report["mismatches"] == [] and report["drift"] == [], report["mismatches"]
         assert not report["violations"], report["violations"]
+        assert report["unexplained"] is False
 
         # gc after the driver is killed removes the same things stop does.
         started = harness(nova_config, "shadow", "start", "--cloud", "nova-test", "--of", host,

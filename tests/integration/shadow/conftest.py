@@ -2,16 +2,20 @@
 
 import json
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pymysql
 import pytest
 
+from ddl_check.engines.mariadb import MariaDB
 from harness.bus.management import ManagementClient
 from harness.dev.services.rabbitmq import local_amqp_url, local_user
 from harness.hollow.effects import EffectRecorder
 from harness.hollow.shard_set import ShardOptions, ShardSet
+from harness.nova.side import root_server
 from harness.sandbox.cloud import SandboxCloud
 from tests.conftest import unique
 from tests.integration.shards.conftest import shard_cloud  # noqa: F401 (a fixture)
@@ -21,6 +25,24 @@ from tests.integration.shards.harness_cli import cloud_of, harness
 def url_for(vhost: str) -> str:
     """The administrator's AMQP URL for a vhost."""
     return local_amqp_url(vhost)
+
+
+def root_cursor() -> Any:
+    """A cursor of the dev MariaDB's administrator (autocommit)."""
+    return pymysql.connect(host="127.0.0.1", user="root", autocommit=True).cursor()
+
+
+@pytest.fixture
+def scratch_database() -> Iterator[str]:
+    """A new, uniquely named database on the dev MariaDB; it and `<name>_clone` dropped
+    afterwards."""
+    engine, name = MariaDB(root_server()), f"scratch_{uuid.uuid4().hex[:8]}"
+    engine.create(name)
+    try:
+        yield name
+    finally:
+        engine.drop(name)
+        engine.drop(f"{name}_clone")
 
 
 @pytest.fixture

@@ -189,3 +189,32 @@ def test_ids_in_targets_are_folded_so_a_change_counts_across_triggers() -> None:
     result = compare(production, [], triggers=triggers)
     assert [(r.effect, r.category, r.count) for r in result.reported] == [
         ("http:http://127.0.0.1:9696/v2.0/ports?device_id={id}:GET", "missing", 20)]
+
+
+def placement(trigger: str, seq: int, method: str, status: int = 200) -> dict[str, Any]:
+    """A placement request read from an access log."""
+    return {**effect(trigger, seq, "http", "placement", method, {"query": "", "status": status}),
+            "seen_in": "access_log"}
+
+
+def test_access_log_requests_compare_as_a_set_out_of_the_order_check() -> None:
+    triggers = {"m1": "terminate_instance"}
+    save = effect("m1", 1, "rpc_call", "conductor", "Instance.save", {"changes": {"a": 1}})
+    # production read three instances' allocations; the candidate's host held two by then,
+    # and its access log line came before its save
+    production = [save, placement("m1", 1, "GET /allocations/{uuid}"),
+                  placement("m1", 2, "GET /allocations/{uuid}"),
+                  placement("m1", 3, "GET /allocations/{uuid}"),
+                  placement("m1", 4, "DELETE /allocations/{uuid}", 204)]
+    candidate = [placement("m1", 1, "GET /allocations/{uuid}"), {**save, "seq": 2},
+                 placement("m1", 2, "GET /allocations/{uuid}"),
+                 placement("m1", 3, "DELETE /allocations/{uuid}", 204)]
+    assert compare(production, candidate, triggers=triggers).reported == []
+    without_delete = candidate[:-1]
+    named = {(r.effect, r.category) for r in compare(production, without_delete,
+                                                     triggers=triggers).reported}
+    assert named == {("http:placement:DELETE /allocations/{uuid}", "missing")}
+    refused = [*candidate[:-1], placement("m1", 3, "DELETE /allocations/{uuid}", 409)]
+    named = {(r.effect, r.category, r.path) for r in compare(production, refused,
+                                                             triggers=triggers).reported}
+    assert named == {("http:placement:DELETE /allocations/{uuid}", "value", "status")}
