@@ -19,7 +19,7 @@ from harness.sessions.model import new_session_id
 from harness.shadow.candidates import CHANGES
 from harness.shadow.embedded import LIFECYCLE, EmbeddedExperiment, Vhosts
 from harness.shadow.publish import publish
-from harness.shadow.report import RENDERERS
+from harness.shadow.report import RENDERERS, Report
 
 CAPS = {"compute": "6.4", "conductor": "3.0"}
 DEFAULT_CHANGE = "resource-accounting"
@@ -135,16 +135,21 @@ def command(ctx: click.Context, change: str | None, nova: bool, regression: str 
         book = experiment.run(lifecycles, rate)
         report = publish(Path(tmp), session, experiment.host, caps=CAPS,
                          title=f"candidate change: {change} ({chosen.description})")
+    show_report(report, output, as_json, f"{lifecycles} lifecycles, {book.failure_count()} "
+                "operations failed")
+    click.echo(f"demo: {outcome(change, report.failed, chosen.is_difference)}", err=True)
+    ctx.exit(exit_code(report.failed, chosen.is_difference, expect_change))
+
+
+def show_report(report: Report, output: Path, as_json: bool, traffic: str) -> None:
+    """The report as HTML at `output`, and as text (or JSON) with a line on production's
+    traffic on stdout."""
     output.write_text(RENDERERS["html"](report))
     if as_json:
         emit_json(report.to_dict())
     else:
         click.echo(RENDERERS["text"](report), nl=False)
-        click.echo(f"production traffic: {lifecycles} lifecycles, {book.failure_count()} "
-                   "operations failed; "
-                   f"HTML report: {output}")
-    click.echo(f"demo: {outcome(change, report.failed, chosen.is_difference)}", err=True)
-    ctx.exit(exit_code(report.failed, chosen.is_difference, expect_change))
+        click.echo(f"production traffic: {traffic}; HTML report: {output}")
 
 
 def outcome(change: str, found: bool, expected: bool) -> str:

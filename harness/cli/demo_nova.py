@@ -6,14 +6,13 @@ from pathlib import Path
 import click
 import requests
 
-from harness.cli.output import emit_json
+from harness.cli.demo import show_report
 from harness.config import load_cloud, load_clouds
 from harness.errors import InfrastructureError
 from harness.exitcodes import ExitCode
 from harness.foreground import stop_on_signals
 from harness.nova.traffic import nova_traffic
 from harness.shadow.nova_demo import Interrupted, NovaDemo
-from harness.shadow.report import RENDERERS
 
 DEV_UP = "run `harness dev up --nova`"
 OPERATION_TIMEOUT = 180.0  # one build or delete on a shared box
@@ -55,14 +54,9 @@ def nova_demo(ctx: click.Context, cloud_name: str, regression: str, lifecycles: 
             click.echo("demo: interrupted; what it started is stopped", err=True)
             raise click.Abort() from None
     report = result.report
-    output.write_text(RENDERERS["html"](report))
-    if as_json:
-        emit_json(report.to_dict())
-    else:
-        click.echo(RENDERERS["text"](report), nl=False)
-        click.echo(f"production traffic: {demo.lifecycles} lifecycles on "
-                   f"{report.production_host}, {result.book.failure_count()} operations "
-                   f"failed; HTML report: {output}")
+    show_report(report, output, as_json,
+                f"{demo.lifecycles} lifecycles on {report.production_host}, "
+                f"{result.book.failure_count()} operations failed")
     for operation, reasons in sorted(result.book.failures.items()):
         click.echo(f"demo: {operation} failed: {reasons[0]}", err=True)
     click.echo(f"demo: {result.outcome()}", err=True)
