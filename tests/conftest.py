@@ -42,22 +42,19 @@ SERIAL = ("tests/integration/shadow/test_broker_restart.py",
           "tests/integration/sessions/test_gc.py::test_gc_of_another_state_dir_stops_only_what",
           "tests/integration/test_zz_hygiene.py",
           "tests/integration/ddl/test_ddl_mariadb_it.py::test_no_scratch_database_is_left",
-          # Its builds are not forced onto its host: no other compute may be up.
+          # Their builds are not forced onto their host: no other compute may be up.
           "tests/integration/nova/test_nova_shard.py::test_real_compute_joins_takes_builds",
+          "tests/integration/nova/test_conductor_calls.py",
           # Judged by this host's CPU load, which parallel workers keep high.
           "tests/integration/shadow/test_relay.py::test_a_yielding_relay",
           "tests/integration/shadow/test_relay.py::test_a_shedding_relay",
           "tests/integration/scale/test_scale_run.py::test_ctrl_c_stops")
-# Tests that share one expensive thing (the Ansible hosts, the one nova cloud, the box's cores
-# for a scale ramp): under xdist each group stays on one worker.
-GROUPS = {"tests/integration/ansible/": "ansible", "tests/integration/nova/": "nova",
-          "tests/integration/scale/": "scale"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m selects by the marks added here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark tests by folder (tests/unit unit, tests/integration integration), the serial ones,
-    and each grouped test's xdist group. Slow tests (minutes long: a real OpenStack tree, many
+    """Mark tests by folder (tests/unit unit, tests/integration integration) and the serial
+    ones. Slow tests (minutes long: a real OpenStack tree, many
     real nova lifecycles) run only when -m names them."""
     run_slow = "slow" in (config.option.markexpr or "")
     for item in items:
@@ -70,10 +67,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="slow: select it with -m slow"))
         if item.nodeid.startswith(SERIAL):
             item.add_marker(pytest.mark.serial)
-        group = next((name for prefix, name in GROUPS.items()
-                      if item.nodeid.startswith(prefix)), None)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @contextlib.contextmanager
