@@ -1,6 +1,7 @@
 """The control plane's config files: nova.conf for conductor, scheduler, API and nova-manage,
 placement.conf, and an api-paste.ini whose pipelines run without keystone."""
 
+import os
 import re
 from pathlib import Path
 
@@ -39,11 +40,11 @@ def service_sections(endpoints: dict[str, str]) -> dict[str, dict[str, str]]:
 
 
 def control_sections(transport: str | None, databases: dict[str, str],
-                     endpoints: dict[str, str], directory: Path,
-                     host: str) -> dict[str, dict[str, str]]:
+                     endpoints: dict[str, str], directory: Path, host: str,
+                     conductor_workers: int = 1) -> dict[str, dict[str, str]]:
     """nova.conf of control services at `host`: their broker (None: another config file names
-    it), their databases (`api` and `cell1` URLs, either may be absent), and the placement,
-    image and network they reach."""
+    it), their databases (`api` and `cell1` URLs, either may be absent), the placement, image
+    and network they reach, and how many conductor worker processes serve."""
     databases_ = {section: {"connection": databases[which], **POOL}
                   for section, which in (("api_database", "api"), ("database", "cell1"))
                   if which in databases}
@@ -52,7 +53,7 @@ def control_sections(transport: str | None, databases: dict[str, str],
                     "state_path": str(directory / "state"), "use_stderr": "true",
                     "osapi_compute_workers": "1"},
         **databases_,
-        "conductor": {"workers": "1"},
+        "conductor": {"workers": str(conductor_workers)},
         "quota": {"driver": "nova.quota.NoopQuotaDriver"},  # load tests boot hundreds
         "scheduler": {"workers": "1", "discover_hosts_in_cells_interval": "2"},
         "wsgi": {"api_paste_config": str(directory / PASTE_INI)},
@@ -62,12 +63,15 @@ def control_sections(transport: str | None, databases: dict[str, str],
 
 
 def nova_conf(secrets: ControlSecrets, directory: Path) -> dict[str, dict[str, str]]:
-    """nova.conf of the control services, with the databases a compute never gets."""
+    """nova.conf of the control services, with the databases a compute never gets, and a
+    conductor worker per CPU as nova's default has it: every host's heartbeat is a conductor
+    call, and one worker lets hundreds of hosts' heartbeats fall behind nova's service-down
+    time while it serves builds."""
     return control_sections(
         transport_url(secrets),
         {which: database_url(secrets, which) for which in ("api", "cell1")},
         {name: endpoint(name) for name in ("placement", "image", "network")},
-        directory, CONTROL_HOST)
+        directory, CONTROL_HOST, os.cpu_count() or 1)
 
 
 def placement_sections(connection: str) -> dict[str, dict[str, str]]:

@@ -2,6 +2,7 @@
 database, a nova-local cloud without one either."""
 
 import configparser
+import os
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,8 @@ import pytest
 from harness.config.schema import Cloud
 from harness.errors import ConfigError
 from harness.nova.compute_conf import COMPUTE_DRIVER, node_uuid, write_compute_conf
-from harness.nova.control_conf import keystoneless_paste
+from harness.nova.control_conf import keystoneless_paste, nova_conf
+from harness.nova.layout import ControlSecrets
 
 STOCK = """[composite:openstack_compute_api_v21]
 use = call:nova.api.auth:pipeline_factory_v21
@@ -52,3 +54,9 @@ def test_a_cloud_without_nova_endpoints_is_named(tmp_path: Path) -> None:
         write_compute_conf(tmp_path, _cloud({"image": "http://127.0.0.1:3",
                                              "network": "http://127.0.0.1:4"}), "cmp-a",
                            tmp_path / "state", tmp_path / "state")
+
+
+def test_the_clouds_conductor_has_a_worker_per_cpu_as_novas_default(tmp_path: Path) -> None:
+    sections = nova_conf(ControlSecrets("db-secret", "bus-secret"), tmp_path)
+    assert sections["conductor"]["workers"] == str(os.cpu_count())
+    assert sections["scheduler"]["workers"] == "1"

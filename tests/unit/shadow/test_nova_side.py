@@ -127,6 +127,7 @@ def test_a_sides_conductor_gets_its_cell_clone_only_and_its_own_placement(
                                 side.endpoints, tmp_path, "shadow-candidate-conductor")
     assert "transport_url" not in sections["DEFAULT"]  # the shard's bundle names it
     assert "api_database" not in sections
+    assert sections["conductor"]["workers"] == "1"  # a side serves one host
     assert sections["database"]["connection"].endswith("/clone")
     assert sections["placement"]["endpoint_override"] == "http://127.0.0.1:41234"
     assert sections["neutron"]["endpoint_override"] == "http://127.0.0.1:41236"  # not production's
