@@ -165,8 +165,10 @@ CLEANERS: dict[str, Cleaner] = {
 
 CONSUMED_QUEUES = "consumed_queues"  # {vhost, user, before, work_queue}: named at teardown
 RUNNING_KINDS = ("keeper", "process", "shard", NOVA_PROCESS)
-CLEAN_ATTEMPTS = 2
-RETRY_PAUSE = 1.0  # stopped first, so nothing redeclares what we remove
+# Pauses before each retry of what failed: a busy broker or Vault answers a moment later, a
+# restarting placement or nova-api within seconds. Running parts are stopped first, so nothing
+# redeclares what is removed meanwhile.
+RETRY_PAUSES = (1.0, 3.0, 9.0)
 
 
 def _teardown_order(resources: list[Resource]) -> list[Resource]:
@@ -201,9 +203,10 @@ def teardown(session: Session, store: SessionStore) -> list[str]:
     with store.state(session, "stopping", "down"):
         _name_consumed_queues(session, store, clients)
         pending = _teardown_order(session.resources)
-        for attempt in range(CLEAN_ATTEMPTS):
-            if attempt:
-                time.sleep(RETRY_PAUSE)  # a busy broker or Vault often answers a moment later
+        for pause in (0.0, *RETRY_PAUSES):
+            if not pending:
+                break
+            time.sleep(pause)
             failed = []
             for resource in pending:
                 try:
