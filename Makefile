@@ -43,7 +43,7 @@ integration: dev-up
 PYTEST_WORKERS ?= 3
 
 test: lint dev-up
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not serial"; parallel=$$?; \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not serial" --durations=15; parallel=$$?; \
 		$(BIN)/pytest -m serial && exit $$parallel
 
 clean:
