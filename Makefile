@@ -40,10 +40,13 @@ integration: dev-up
 
 # Most tests wait on brokers, databases and subprocesses, so more workers than cores pay; the
 # tests marked serial (they change what the others share, or judge the whole run) run after.
+# loadgroup, with no group marked, hands each worker a test or two at a time as it frees up;
+# plain `load` deals a quarter of the suite out at the start, and the long nova tests then
+# queue behind each other on one worker.
 PYTEST_WORKERS ?= 3
 
 test: lint dev-up
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not serial" --durations=15; parallel=$$?; \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not serial" --durations=15; parallel=$$?; \
 		$(BIN)/pytest -m serial && exit $$parallel
 
 clean:
