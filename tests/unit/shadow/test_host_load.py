@@ -1,8 +1,6 @@
 """The host's busy fraction, read from a /proc/stat written by the test."""
 
-import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -30,16 +28,30 @@ def load_from(stat: Path, **ticks: int) -> HostLoad:
     return HostLoad(window=0.01, stat=stat)
 
 
-def windows(monkeypatch: pytest.MonkeyPatch, stat: Path, *ticks: dict[str, int]) -> None:
-    """Each window a HostLoad waits for ends with the next of `ticks` written to `stat`."""
-    pending = list(ticks)
+class Clock:
+    """The monotonic clock HostLoad reads, moved only by the test and by HostLoad's own waits,
+    so a loaded machine's scheduling never changes what a test sees."""
 
-    def window(seconds: float) -> None:
-        write(stat, **pending.pop(0))
-        time.sleep(seconds)
+    def __init__(self, stat: Path, ticks: tuple[dict[str, int], ...]) -> None:
+        self.now = 1000.0
+        self.stat = stat
+        self.pending = list(ticks)
 
-    monkeypatch.setattr(host_load, "time", SimpleNamespace(monotonic=time.monotonic,
-                                                            sleep=window))
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """A window HostLoad waits for: it ends with the next of the ticks written."""
+        write(self.stat, **self.pending.pop(0))
+        self.now += seconds + 1e-6  # a wait lasts at least what it asked for
+
+
+def windows(monkeypatch: pytest.MonkeyPatch, stat: Path, *ticks: dict[str, int]) -> Clock:
+    """Each window a HostLoad waits for ends with the next of `ticks` written to `stat`; the
+    clock it reads."""
+    clock = Clock(stat, ticks)
+    monkeypatch.setattr(host_load, "time", clock)
+    return clock
 
 
 def test_the_first_answer_waits_for_a_window_of_its_own(
@@ -59,10 +71,10 @@ def test_busy_is_the_fraction_over_the_last_window(
 ) -> None:
     stat = tmp_path / "stat"
     load = load_from(stat, user=100, idle=100)
-    windows(monkeypatch, stat, {"user": 190, "idle": 110})
+    clock = windows(monkeypatch, stat, {"user": 190, "idle": 110})
     assert load.busy() == 0.9  # 90 of the next 100 ticks busy
     write(stat, user=200, nice=80, idle=120)  # then 10 of 100: the niced 80 are not busy
-    time.sleep(0.012)
+    clock.now += 0.012
     assert load.busy() == 0.1
 
 
@@ -71,8 +83,8 @@ def test_an_idle_stretch_long_past_does_not_dilute_the_present(
 ) -> None:
     stat = tmp_path / "stat"
     load = load_from(stat, user=0, idle=100)
-    windows(monkeypatch, stat, {"user": 0, "idle": 200}, {"user": 100, "idle": 10_000})
+    clock = windows(monkeypatch, stat, {"user": 0, "idle": 200}, {"user": 100, "idle": 10_000})
     assert load.busy() == 0.0  # the first look: an idle window
     write(stat, user=0, idle=10_000)  # a long quiet spell since the last look
-    time.sleep(0.05)
+    clock.now += 0.05
     assert load.busy() == 1.0  # the fresh window it waited for, not diluted by the spell
